@@ -1,0 +1,68 @@
+/* Every bound attestd enforces, in one place, each with the reason for its value.
+ * A value here is a promise to operators: inputs above it are refused with a clear
+ * error, never truncated silently. */
+#ifndef ATT_CORE_LIMITS_H
+#define ATT_CORE_LIMITS_H
+
+/* HTTP request body. The largest legitimate body is a TPM attestation carrying a TCG
+ * event log plus an IMA log (real Linux IMA logs reach a few MB); 8 MiB leaves room for
+ * base64 expansion (4/3) of a 6 MiB payload. */
+#define ATT_MAX_REQUEST_BODY (8u * 1024u * 1024u)
+
+/* Body of a policy PUT: the policy (ATT_MAX_POLICY_TEXT) base64url-encoded twice (payload
+ * and JWS) plus a signer chain: 4/3 * 4/3 * 256 KiB + 64 KiB < 640 KiB. */
+#define ATT_MAX_POLICY_BODY (640u * 1024u)
+
+/* Policy text. MAA's largest documented policies are a few KB; 256 KiB bounds the compile
+ * cost while allowing generated policies with hundreds of rules. */
+#define ATT_MAX_POLICY_TEXT (256u * 1024u)
+
+/* Policy rules per section; a rule is evaluated once per request per matching claim
+ * combination, so this bounds evaluation time. */
+#define ATT_MAX_POLICY_RULES 1024u
+
+/* A single piece of binary evidence (quote, report, OE evidence). SGX/TDX quotes are
+ * ~5 KB with their PCK chain; 1 MiB is generous and bounds parsing work. */
+#define ATT_MAX_EVIDENCE (1024u * 1024u)
+
+/* runtimeData / initTimeData decoded size: MAA puts these into the token, whose size
+ * relying parties must handle; 64 KiB. */
+#define ATT_MAX_RUNTIME_DATA (64u * 1024u)
+
+/* TCG event log events and IMA log entries: measured-boot logs have a few hundred
+ * events; IMA logs on busy servers reach tens of thousands. */
+#define ATT_MAX_EVENTLOG_EVENTS 10000u
+#define ATT_MAX_IMA_ENTRIES     200000u
+
+/* JSON nesting depth accepted in any request body; real bodies nest < 8 deep. Deep
+ * nesting is only useful to exhaust a recursive parser's stack. */
+#define ATT_MAX_JSON_DEPTH 32u
+
+/* Claims in one token; the largest MAA TPM tokens carry a few hundred. */
+#define ATT_MAX_CLAIMS_PER_TOKEN 4096u
+
+/* Certificates in one chain (PCK chains have 3, SNP 3, x5c in policy JWS typically 1-3). */
+#define ATT_MAX_CHAIN_CERTS 10u
+
+/* Providers (tenants) held in memory by one node. */
+#define ATT_MAX_PROVIDERS 10000u
+
+/* Bytes of a compact JWS accepted anywhere (policy uploads, tokens to verify). */
+#define ATT_MAX_JWS (1024u * 1024u)
+
+/* A request id, provider name and host header. */
+#define ATT_MAX_REQUEST_ID    64u
+#define ATT_MAX_PROVIDER_NAME 63u  /* DNS label length */
+#define ATT_MAX_HOST          255u /* DNS name length */
+
+/* The per-request arena: chunks grow geometrically up to this total; a request that needs
+ * more is refused (ELIMIT) rather than allowed to exhaust memory. */
+#define ATT_ARENA_CHUNK_MIN (16u * 1024u)
+#define ATT_ARENA_MAX       (64u * 1024u * 1024u)
+
+_Static_assert(ATT_MAX_POLICY_BODY < ATT_MAX_REQUEST_BODY, "policy body within request body");
+_Static_assert(ATT_MAX_POLICY_TEXT * 16 / 9 < ATT_MAX_POLICY_BODY, "double b64 of policy fits");
+_Static_assert(ATT_MAX_EVIDENCE * 4 / 3 < ATT_MAX_REQUEST_BODY, "encoded evidence fits");
+_Static_assert(ATT_MAX_REQUEST_BODY < ATT_ARENA_MAX, "arena holds a decoded body");
+
+#endif
