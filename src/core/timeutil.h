@@ -1,4 +1,4 @@
-/* Time helpers: UTC formatting and RFC 3339 parsing without gmtime()/localtime(). */
+/* Time helpers: UTC formatting and RFC 3339 parsing, reentrant and locale-free. */
 #ifndef ATT_CORE_TIMEUTIL_H
 #define ATT_CORE_TIMEUTIL_H
 
