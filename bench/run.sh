@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# attestd benchmark: throughput and latency of two routes under wrk, set against the RSA
+# signing bound that `openssl speed` measures on the same machine in the same run.
+# See bench/README.md for what the numbers mean.
+#
+# Usage: bench/run.sh BINDIR        (`make bench` runs bench/run.sh build/bin)
+# Environment (defaults): BENCH_THREADS (nproc) BENCH_CONNECTIONS (32)
+#   BENCH_DURATION (10, seconds per route) BENCH_OPENSSL_SECONDS (5, per openssl test)
+# Listens on 127.0.0.1 only; stops the server on exit; results also go to bench/out/.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+src=$(cd "$here/.." && pwd)
+bindir=${1:?usage: bench/run.sh BINDIR}
+bindir=$(cd "$bindir" && pwd)
+
+# shellcheck source=../tests/integration/lib/attestd.bash
+. "$src/tests/integration/lib/attestd.bash"
+
+cpus=$(nproc)
+threads=${BENCH_THREADS:-$cpus}
+conns=${BENCH_CONNECTIONS:-32}
+duration=${BENCH_DURATION:-10}
+ossl_secs=${BENCH_OPENSSL_SECONDS:-5}
+for v in threads conns duration ossl_secs; do
+    [[ ${!v} =~ ^[1-9][0-9]*$ ]] || att_die "$v must be a positive integer, not '${!v}'"
+done
+[ "$threads" -le "$conns" ] || threads=$conns # wrk needs a connection per thread
+# Two openssl runs (sign + verify, ossl_secs each) and two wrk runs must fit in 2 minutes
+# with room for start-up.
+if [ $((4 * ossl_secs + 2 * duration)) -gt 100 ]; then
+    att_die "BENCH_DURATION=$duration and BENCH_OPENSSL_SECONDS=$ossl_secs exceed the 2-minute bound"
+fi
+command -v wrk >/dev/null 2>&1 || att_die "wrk is not installed (Debian package wrk)"
+command -v openssl >/dev/null 2>&1 || att_die "openssl is not installed"
+
+# Numbers from a debug or sanitizer build say nothing about attestd: warn loudly.
+cache=$bindir/../CMakeCache.txt
+if [ -f "$cache" ]; then
+    btype=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$cache")
+    if grep -qE '^ATT_(SANITIZE|FUZZ):BOOL=ON' "$cache" || [[ ! $btype =~ ^(Release|RelWithDebInfo)$ ]]; then
+        echo "WARNING: $bindir is a '${btype:-unknown}' build (sanitizers or no optimisation);" \
+            "use a Release or RelWithDebInfo build for meaningful numbers" >&2
+    fi
+fi
+
+outdir=$here/out
+mkdir -p "$outdir"
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+raw=$outdir/raw-$stamp.txt
+: >"$raw"
+
+# The server logs only warnings so that logging does not dominate the measurement.
+ATT_LOG_LEVEL=warn att_start_attestd "$bindir"
+echo "attestd pid $ATT_PID at $ATT_BASE_URL" >&2
+
+policy_path='/policies/SgxEnclave?api-version=2020-10-01'
+for path in /certs "$policy_path"; do
+    code=$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' "$ATT_BASE_URL$path") ||
+        att_die "GET $path failed"
+    [ "$code" = 200 ] || att_die "GET $path answered HTTP $code, not 200; nothing to benchmark"
+done
+
+# sign/s of RSA-2048 (PKCS#1 v1.5, the operation behind every RS256 token) from openssl speed.
+rsa_sign_per_sec() {
+    local out
+    out=$(timeout $((4 * ossl_secs + 30)) openssl speed -seconds "$ossl_secs" "$@" rsa2048 2>/dev/null) ||
+        att_die "openssl speed $* rsa2048 failed"
+    printf '%s\n' "== openssl speed -seconds $ossl_secs $* rsa2048" "$out" >>"$raw"
+    awk '/^rsa +2048 bits/ { print $(NF - 1); found = 1 } END { exit !found }' <<<"$out" ||
+        att_die "cannot find the rsa 2048 line in the openssl speed output"
+}
+echo "measuring openssl rsa2048 sign/s on 1 core and on $cpus cores (~$((4 * ossl_secs)) s)..." >&2
+sign_1=$(rsa_sign_per_sec)
+sign_all=$(rsa_sign_per_sec -multi "$cpus")
+
+# Runs wrk on one path; prints "rps p50_us p99_us p999_us requests non2xx socket_errors".
+run_wrk() {
+    local path=$1 out line
+    echo "wrk: GET $path, $threads threads, $conns connections, ${duration}s..." >&2
+    out=$(timeout $((duration + 30)) wrk -t "$threads" -c "$conns" -d "${duration}s" --timeout 5s \
+        -s "$here/report.lua" "$ATT_BASE_URL$path") || att_die "wrk on $path failed"
+    printf '%s\n' "== wrk GET $path" "$out" >>"$raw"
+    line=$(grep '^BENCH ' <<<"$out") || att_die "no BENCH line from report.lua for $path"
+    sed -E 's/^BENCH rps=([^ ]+) p50_us=([^ ]+) p99_us=([^ ]+) p999_us=([^ ]+) requests=([^ ]+) non2xx=([^ ]+) socket_errors=([^ ]+)$/\1 \2 \3 \4 \5 \6 \7/' <<<"$line"
+}
+read -r certs_rps certs_p50 certs_p99 certs_p999 certs_n certs_bad certs_err <<<"$(run_wrk /certs)"
+read -r pol_rps pol_p50 pol_p99 pol_p999 pol_n pol_bad pol_err <<<"$(run_wrk "$policy_path")"
+
+alive=yes
+kill -0 "$ATT_PID" 2>/dev/null || alive=no
+att_stop_attestd
+
+ms() { awk -v us="$1" 'BEGIN { printf "%.2fms", us / 1000 }'; }
+table=$outdir/bench-$stamp.txt
+{
+    echo "attestd bench $stamp: $cpus CPUs ($(uname -m)), wrk $threads threads, $conns connections, ${duration}s per route, 127.0.0.1"
+    echo "openssl speed rsa2048 sign/s: ${sign_1} on 1 core, ${sign_all} on $cpus cores ($(openssl version | cut -d' ' -f1-2))"
+    echo
+    printf '%-46s %10s %9s %9s %9s %8s %8s\n' route req/s p50 p99 p99.9 errors "of RSA"
+    printf '%-46s %10s %9s %9s %9s %8s %8s\n' "GET /certs" "$certs_rps" "$(ms "$certs_p50")" \
+        "$(ms "$certs_p99")" "$(ms "$certs_p999")" $((certs_bad + certs_err)) "-"
+    printf '%-46s %10s %9s %9s %9s %8s %8s\n' "GET $policy_path" "$pol_rps" "$(ms "$pol_p50")" \
+        "$(ms "$pol_p99")" "$(ms "$pol_p999")" $((pol_bad + pol_err)) \
+        "$(awk -v r="$pol_rps" -v s="$sign_all" 'BEGIN { printf "%.1f%%", 100 * r / s }')"
+    echo
+    echo "\"of RSA\" = policy req/s / openssl rsa2048 sign/s on all $cpus cores (one RS256 signature per request)."
+    echo "errors = non-2xx responses + socket errors; requests: /certs $certs_n, policy $pol_n."
+    [ "$alive" = yes ] || echo "WARNING: attestd was no longer running at the end of the run"
+} | tee "$table"
+echo "(table: $table; raw output: $raw)" >&2
+if [ "$alive" != yes ] || [ $((certs_bad + certs_err + pol_bad + pol_err)) -ne 0 ]; then
+    att_log_tail 40
+    exit 1
+fi

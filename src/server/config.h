@@ -1,0 +1,60 @@
+/* attestd configuration: defaults < config file (INI) < environment < command-line flags.
+ *
+ * The config file is INI (parsed by libinih), one [server] section:
+ *   [server]
+ *   listen = 127.0.0.1:8080
+ *   issuer = https://attest.example.com
+ *   data_dir = /var/lib/attestd
+ *   log_level = info
+ *   threads = 0            ; 0 = one per core
+ *   tls_cert = /etc/attestd/tls.crt
+ *   tls_key = /etc/attestd/tls.key
+ *   max_body_bytes = 8388608
+ * Environment: ATTESTD_CONFIG, ATTESTD_LISTEN, ATTESTD_ISSUER, ATTESTD_DATA_DIR,
+ * ATTESTD_LOG_LEVEL, ATTESTD_THREADS, ATTESTD_TLS_CERT, ATTESTD_TLS_KEY. */
+#ifndef ATT_SERVER_CONFIG_H
+#define ATT_SERVER_CONFIG_H
+
+#include <stddef.h>
+
+#include "attest/error.h"
+
+#define ATT_CONFIG_STR 1024
+
+typedef struct att__config {
+    char config_file[ATT_CONFIG_STR];
+    char listen_host[256];       /* numeric address or host name, without brackets */
+    int listen_port;             /* 0 = ephemeral */
+    char issuer[ATT_CONFIG_STR]; /* no trailing slash; "" = http(s)://<listen> */
+    char data_dir[ATT_CONFIG_STR];
+    int log_level;    /* enum att__log_level */
+    unsigned threads; /* 0 = number of online cores */
+    char tls_cert[ATT_CONFIG_STR];
+    char tls_key[ATT_CONFIG_STR];
+    size_t max_body_bytes;
+    int issuer_auto; /* issuer derived from the listen address (port filled in after bind) */
+} att__config;
+
+/* Result of parsing the command line. */
+enum { ATT_CONFIG_RUN = 0, ATT_CONFIG_HELP = 1, ATT_CONFIG_VERSION = 2 };
+
+void att__config_defaults(att__config *cfg);
+
+/* Builds the configuration from defaults, the config file (from --config or
+ * ATTESTD_CONFIG), the environment (envp-style lookup through getenv) and argv.
+ * Returns ATT_CONFIG_RUN/HELP/VERSION (>= 0) or a negative att_err with d naming the
+ * offending flag, variable or file line. */
+int att__config_load(att__config *cfg, int argc, char **argv, att_diag *d);
+
+/* Applies one setting by its config-file key ("listen", "issuer", ...). `origin` names
+ * where it came from for error messages ("--listen", "ATTESTD_LISTEN", "file.conf:3"). */
+int att__config_set(att__config *cfg, const char *key, const char *value, const char *origin,
+                    att_diag *d);
+
+/* Checks cross-field rules and fills derived values (issuer from listen address). */
+int att__config_finish(att__config *cfg, att_diag *d);
+
+/* The --help text. */
+const char *att__config_usage(void);
+
+#endif

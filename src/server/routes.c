@@ -1,0 +1,323 @@
+/* Route table, api-version rules and the handlers of the MAA data plane (server.h). */
+#include "server/server.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/log.h"
+#include "core/timeutil.h"
+#include "provider/provider.h"
+#include "server/reqjson.h"
+#include "store/store.h"
+#include "token/token.h"
+
+static const char *const api_versions[] = {"2018-09-01-preview", "2020-10-01", "2022-08-01",
+                                           "2025-06-01"};
+
+int att__api_version_known(const char *v)
+{
+    for (size_t i = 0; i < sizeof(api_versions) / sizeof(api_versions[0]); i++)
+        if (strcmp(v, api_versions[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* How a route treats the api-version query parameter. */
+enum api_rule {
+    API_NONE,     /* our own endpoints: ignored */
+    API_OPTIONAL, /* /certs, OpenID metadata: clients omit it (§1.1); checked when present */
+    API_REQUIRED, /* MAA operations */
+};
+
+/* ---- handlers ---- */
+
+static int is_get(const att__req *r)
+{
+    return strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0;
+}
+
+static void h_healthz(att__req *r, const char *arg)
+{
+    att__respond_json(r, 200, "{\"status\":\"alive\"}");
+}
+
+static void h_readyz(att__req *r, const char *arg)
+{
+    att_diag d;
+    att_diag_clear(&d);
+    if (!atomic_load(&r->app->ready)) {
+        att__respond_error(r, 503, "ServiceUnavailable", "starting: keys or store not ready");
+        return;
+    }
+    if (att__store_ping(r->app->store, &d) != ATT_OK) {
+        att__respond_error(r, 503, "ServiceUnavailable", "store not answering: %s", d.message);
+        return;
+    }
+    att__respond_json(r, 200, "{\"status\":\"ready\"}");
+}
+
+static void h_metrics(att__req *r, const char *arg)
+{
+    att__buf b;
+    att__buf_init(&b, 4u << 20);
+    if (att__metrics_render(&b) != ATT_OK) {
+        att__respond_error(r, 500, "InternalError", "cannot render metrics");
+        return;
+    }
+    att__respond(r, 200, "text/plain; version=0.0.4; charset=utf-8", att__buf_str(&b), b.len);
+    att__buf_free(&b);
+}
+
+/* The provider answering this request (by Host header) in the current snapshot. The
+ * snapshot reference is released when the request ends (att__req owns it). */
+static const att__provider *provider_for(att__req *r)
+{
+    if (!r->snapshot)
+        r->snapshot = att__registry_acquire(r->app->registry);
+    return att__snapshot_find(r->snapshot, r->host);
+}
+
+/* The provider's token issuer; responds 503 when it has none (signer not configured). */
+static const att__token_issuer *issuer_for(att__req *r, const att__provider *p)
+{
+    const att__token_issuer *ti = att__provider_token_issuer(p);
+    if (!ti)
+        att__respond_error(r, 503, "ServiceUnavailable",
+                           "provider '%s' has no token signing key available",
+                           att__provider_name(p));
+    return ti;
+}
+
+static void h_certs(att__req *r, const char *arg)
+{
+    const att__token_issuer *ti = issuer_for(r, provider_for(r));
+    if (!ti)
+        return;
+    size_t n;
+    const char *jwks = att__token_issuer_jwks(ti, &n);
+    att__respond(r, 200, "application/json; charset=utf-8", jwks, n);
+}
+
+static void h_openid(att__req *r, const char *arg)
+{
+    const att__token_issuer *ti = issuer_for(r, provider_for(r));
+    if (!ti)
+        return;
+    size_t n;
+    const char *doc = att__token_issuer_openid(ti, &n);
+    att__respond(r, 200, "application/json; charset=utf-8", doc, n);
+}
+
+/* Parses the {type} path segment; responds 400 naming it when unknown. */
+static int parse_type(att__req *r, const char *seg, size_t n, att__att_type *t)
+{
+    if (att__att_type_parse(seg, n, t) == ATT_OK)
+        return 1;
+    char buf[64];
+    snprintf(buf, sizeof(buf), "%.*s", (int)(n < 48 ? n : 48), seg);
+    att__respond_error(r, 400, "InvalidParameter",
+                       "unknown attestation type '%s' (expected SgxEnclave, OpenEnclave, "
+                       "SevSnpVm, TdxVm, Tpm or AzureGuest)",
+                       buf);
+    return 0;
+}
+
+/* Issues a token from a claims object and responds {"token": "..."}. Takes claims. */
+static void respond_token(att__req *r, const att__provider *p, att__token_kind kind, json_t *claims)
+{
+    char *jwt = NULL;
+    const att__token_issuer *ti = issuer_for(r, p);
+    if (!ti) {
+        json_decref(claims);
+        return;
+    }
+    int rc = att__token_issue(ti, kind, claims, att__now(), &jwt);
+    json_decref(claims);
+    if (rc != ATT_OK) {
+        att_diag d;
+        att_diag_clear(&d);
+        att_diag_fail(&d, rc, "token.issue", "token", "cannot issue token: %s", att_strerror(rc));
+        att__respond_diag(r, rc, &d);
+        return;
+    }
+    json_t *body = json_pack("{s:s}", "token", jwt);
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    if (text)
+        att__respond_json(r, 200, text);
+    else
+        att__respond_error(r, 500, "InternalError", "out of memory");
+    free(text);
+    json_decref(body);
+    free(jwt);
+}
+
+/* GET /policies/{type}: MAA's policy-get token (§1.8) with x-ms-policy = the stored JWS. */
+static void h_policy_get(att__req *r, const char *seg)
+{
+    att__att_type t;
+    if (!parse_type(r, seg, strlen(seg), &t))
+        return;
+    const att__provider *p = provider_for(r);
+    const att__policy *pol = att__provider_policy(p, t);
+    json_t *claims = json_pack("{s:s}", "x-ms-policy", att__policy_jws(pol));
+    if (!claims) {
+        att__respond_error(r, 500, "InternalError", "out of memory");
+        return;
+    }
+    respond_token(r, p, ATT_TOKEN_MANAGEMENT, claims);
+}
+
+static void h_policy_set(att__req *r, const char *seg)
+{
+    att__att_type t;
+    if (!parse_type(r, seg, strlen(seg), &t))
+        return;
+    att__respond_error(r, 501, "NotImplemented",
+                       "setting policies is not available yet in this attestd build");
+}
+
+static void h_policy_reset(att__req *r, const char *seg)
+{
+    att__att_type t;
+    if (!parse_type(r, seg, strlen(seg), &t))
+        return;
+    att__respond_error(r, 501, "NotImplemented",
+                       "resetting policies is not available yet in this attestd build");
+}
+
+/* POST /attest/{type}: the body is validated as JSON here; evidence verification for each
+ * type lands with its verifier. */
+static void h_attest(att__req *r, const char *seg)
+{
+    att__att_type t;
+    if (!parse_type(r, seg, strlen(seg), &t))
+        return;
+    att_diag d;
+    att_diag_clear(&d);
+    json_t *body = NULL;
+    int rc = att__reqjson_parse((const char *)r->body.data, r->body.len, &body, &d);
+    if (rc != ATT_OK) {
+        att__respond_diag(r, rc, &d);
+        return;
+    }
+    int is_obj = json_is_object(body);
+    json_decref(body);
+    if (!is_obj) {
+        att__respond_error(r, 400, "InvalidParameter",
+                           "request body must be a JSON object for /attest/%s",
+                           att__att_type_name(t));
+        return;
+    }
+    att__respond_error(r, 501, "NotImplemented",
+                       "attestation of type %s is not available yet in this attestd build",
+                       att__att_type_name(t));
+}
+
+/* ---- routing ---- */
+
+typedef void (*handler_fn)(att__req *r, const char *arg);
+
+typedef struct route {
+    const char *prefix; /* path, or prefix when has_arg */
+    int has_arg;        /* the rest of the path (one segment) is the handler's argument */
+    const char *suffix; /* required suffix of the argument (":reset"), or NULL */
+    const char *method; /* "GET" also matches HEAD */
+    enum api_rule api;
+    att__route_id id;
+    handler_fn fn;
+} route;
+
+static const route routes[] = {
+    {"/certs", 0, NULL, "GET", API_OPTIONAL, ATT_ROUTE_CERTS, h_certs},
+    {"/certs/", 0, NULL, "GET", API_OPTIONAL, ATT_ROUTE_CERTS, h_certs},
+    {"/.well-known/openid-configuration", 0, NULL, "GET", API_OPTIONAL, ATT_ROUTE_OPENID, h_openid},
+    {"/healthz", 0, NULL, "GET", API_NONE, ATT_ROUTE_HEALTHZ, h_healthz},
+    {"/readyz", 0, NULL, "GET", API_NONE, ATT_ROUTE_READYZ, h_readyz},
+    {"/metrics", 0, NULL, "GET", API_NONE, ATT_ROUTE_METRICS, h_metrics},
+    {"/policies/", 1, ":reset", "POST", API_REQUIRED, ATT_ROUTE_POLICY_RESET, h_policy_reset},
+    {"/policies/", 1, NULL, "GET", API_REQUIRED, ATT_ROUTE_POLICY_GET, h_policy_get},
+    {"/policies/", 1, NULL, "PUT", API_REQUIRED, ATT_ROUTE_POLICY_SET, h_policy_set},
+    {"/attest/", 1, NULL, "POST", API_REQUIRED, ATT_ROUTE_ATTEST, h_attest},
+};
+#define NROUTES (sizeof(routes) / sizeof(routes[0]))
+
+/* Does route rt's path pattern match path? *arg gets the argument (arena copy). */
+static int path_matches(att__req *r, const route *rt, const char *path, const char **arg)
+{
+    size_t plen = strlen(rt->prefix);
+    *arg = NULL;
+    if (!rt->has_arg)
+        return strcmp(path, rt->prefix) == 0;
+    if (strncmp(path, rt->prefix, plen) != 0)
+        return 0;
+    const char *rest = path + plen;
+    size_t n = strlen(rest);
+    if (n == 0 || strchr(rest, '/'))
+        return 0;
+    size_t cut = n;
+    const char *colon = strchr(rest, ':');
+    if (rt->suffix) {
+        size_t slen = strlen(rt->suffix);
+        if (n <= slen || strcmp(rest + n - slen, rt->suffix) != 0)
+            return 0;
+        cut = n - slen;
+    } else if (colon) {
+        return 0;
+    }
+    *arg = att__arena_strndup(&r->arena, rest, cut);
+    return *arg != NULL;
+}
+
+void att__route_dispatch(att__req *r)
+{
+    const route *hit = NULL;
+    const char *arg = NULL;
+    char allow[64] = "";
+    for (size_t i = 0; i < NROUTES; i++) {
+        const route *rt = &routes[i];
+        const char *a;
+        if (!path_matches(r, rt, r->path, &a))
+            continue;
+        r->route = rt->id;
+        int ok =
+            strcmp(r->method, rt->method) == 0 || (strcmp(rt->method, "GET") == 0 && is_get(r));
+        if (ok) {
+            hit = rt;
+            arg = a;
+            break;
+        }
+        if (!strstr(allow, rt->method)) {
+            size_t len = strlen(allow);
+            snprintf(allow + len, sizeof(allow) - len, "%s%s", len ? ", " : "", rt->method);
+        }
+    }
+    if (!hit) {
+        if (allow[0]) {
+            r->allow = att__arena_strdup(&r->arena, allow);
+            att__respond_error(r, 405, "MethodNotAllowed",
+                               "method %s is not allowed on %s (allowed: %s)", r->method, r->path,
+                               allow);
+        } else {
+            att__respond_error(r, 404, "NotFound", "no such endpoint: %s %s", r->method, r->path);
+        }
+        return;
+    }
+    if (hit->api != API_NONE) {
+        if (r->api_version && !att__api_version_known(r->api_version)) {
+            att__respond_error(r, 400, "InvalidParameter",
+                               "unsupported api-version '%s' (supported: 2018-09-01-preview, "
+                               "2020-10-01, 2022-08-01, 2025-06-01)",
+                               r->api_version);
+            return;
+        }
+        if (!r->api_version && hit->api == API_REQUIRED) {
+            att__respond_error(r, 400, "InvalidParameter",
+                               "the api-version query parameter is required (e.g. "
+                               "?api-version=2022-08-01)");
+            return;
+        }
+    }
+    hit->fn(r, arg);
+}

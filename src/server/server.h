@@ -1,0 +1,96 @@
+/* The HTTP front end: libmicrohttpd with a thread pool, MAA routes and error model.
+ *
+ * One att__req per HTTP request, allocated on its first callback and freed when the
+ * response has been sent; everything a handler allocates for the request comes from
+ * req->arena. Handlers never block on the store for reads: they read the current provider
+ * snapshot and the signer, both immutable and shared. */
+#ifndef ATT_SERVER_SERVER_H
+#define ATT_SERVER_SERVER_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "attest/error.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/limits.h"
+#include "server/config.h"
+#include "server/metrics.h"
+
+struct att__registry;
+struct att__store;
+struct att__signer;
+struct att__snapshot;
+
+/* What the routes need from the rest of the service. Owned by the caller of
+ * att__server_start (tools/attestd), which must keep it alive until att__server_stop. */
+typedef struct att__app {
+    struct att__store *store;
+    struct att__registry *registry; /* providers and policies (snapshots) */
+    struct att__signer *signer;     /* token signing key and certificates */
+    const char *issuer;             /* default provider's issuer URL */
+    atomic_int ready;               /* keys loaded and store open */
+} att__app;
+
+/* Known api-version values (reference/maa.md §1.1). */
+int att__api_version_known(const char *v);
+
+typedef struct att__req {
+    att__app *app;
+    att__arena arena;
+    att__buf body;
+    int body_too_large;
+    const char *method; /* borrowed from MHD for the request's lifetime */
+    const char *path;
+    const char *api_version; /* NULL when absent */
+    const char *host;        /* Host header, NULL when absent */
+    att__route_id route;
+    char id[ATT_MAX_REQUEST_ID + 1];
+    uint64_t start_ns;
+    void *conn;                           /* struct MHD_Connection * */
+    const struct att__snapshot *snapshot; /* acquired on first use, released at the end */
+    /* response, set by a handler through att__respond* */
+    int status;
+    const char *content_type;
+    const char *error_code; /* MAA error code of an error response */
+    const char *allow;      /* Allow header for 405 */
+    char *resp;             /* arena-owned */
+    size_t resp_len;
+    int responded;
+} att__req;
+
+/* Value of a request header (case-insensitive), borrowed; NULL when absent. */
+const char *att__req_header(att__req *r, const char *name);
+/* Value of a query argument, borrowed; NULL when absent. */
+const char *att__req_query(att__req *r, const char *name);
+
+/* Responds with a body (copied into the arena). */
+int att__respond(att__req *r, int status, const char *content_type, const char *body, size_t n);
+/* Responds application/json; charset=utf-8. */
+int att__respond_json(att__req *r, int status, const char *json);
+/* Responds with the MAA error model {"error":{"code","message"}} (message printf-style). */
+int att__respond_error(att__req *r, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Maps a failure (att_err + diag) to an MAA error response: the diag's message is the
+ * message; evidence/input errors are 400 InvalidParameter, ENOMEM/EINTERNAL 500. */
+int att__respond_diag(att__req *r, int err, const att_diag *d);
+
+/* Dispatches a complete request to its route (routes.c). Always produces a response. */
+void att__route_dispatch(att__req *r);
+
+typedef struct att__server att__server;
+
+/* Creates, binds and listens on the configured address, so the real port is known (port
+ * 0 picks a free one) before the issuer URL and keys are set up. Nothing is served yet.
+ * cfg is borrowed and must outlive the server. d names what failed. */
+int att__server_listen(const att__config *cfg, att__server **out, att_diag *d);
+/* The bound TCP port. */
+int att__server_port(const att__server *s);
+/* Starts the worker threads serving requests with app (borrowed; must outlive the
+ * server). d names what failed (TLS files). */
+int att__server_start(att__server *s, att__app *app, att_diag *d);
+/* Stops accepting, finishes in-flight requests and frees the server. */
+void att__server_stop(att__server *s);
+
+#endif

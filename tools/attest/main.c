@@ -1,0 +1,180 @@
+/* `attest`: the command-line client of attestd. This file holds the command table and
+ * the dispatcher that walks it; each command is implemented in its own cmd_*.c file. To
+ * add a command, write its function, declare it in cli.h and add a row below (a new group
+ * such as `policy` is a row whose `sub` points at its own table). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+#ifndef ATT_VERSION
+#define ATT_VERSION "unknown"
+#endif
+
+static const att_cli_cmd token_cmds[] = {
+    {
+        .name = "decode",
+        .args = "[OPTIONS] TOKEN",
+        .summary = "print a JWT's header and claims (does not verify it)",
+        .help = "Prints the header and the claims of a JSON Web Token as indented JSON, the\n"
+                "times iat, nbf and exp in UTC relative to now, and the signature size.\n"
+                "Unsecured tokens (alg \"none\", empty signature) are accepted.\n"
+                "\n"
+                "Decoding does NOT verify the signature or the issuer: never trust what it\n"
+                "prints without verifying the token.\n"
+                "\n"
+                "TOKEN is the token text, '-' to read it from stdin, or @FILE to read it from\n"
+                "FILE. Surrounding white space is ignored.\n"
+                "\n"
+                "Options:\n"
+                "  -h, --help   show this help\n"
+                "\n"
+                "Exit codes: 0 decoded, 2 malformed token or usage error, 3 cannot read input.\n",
+        .run = att_cli_token_decode,
+    },
+    {.name = NULL},
+};
+
+static const att_cli_cmd commands[] = {
+    {
+        .name = "token",
+        .args = "COMMAND ...",
+        .summary = "work with attestation tokens (JWTs)",
+        .help = "Tokens are the JWTs attestd (and Microsoft Azure Attestation) returns.\n",
+        .sub = token_cmds,
+    },
+    {
+        .name = "jwks",
+        .args = "[OPTIONS] URL",
+        .summary = "fetch and show a service's token signing keys",
+        .help = "Fetches the JSON Web Key Set with which a service signs its tokens and prints,\n"
+                "for each key, its kid and kty and, from the first certificate of its x5c\n"
+                "chain, the subject, issuer, serial number, validity and SHA-256 thumbprint.\n"
+                "\n"
+                "URL is either the service's base URL (https://host), in which case\n"
+                "/.well-known/openid-configuration is fetched and its jwks_uri followed, or\n"
+                "the URL of the key set itself (https://host/certs) or of the metadata.\n"
+                "\n"
+                "Options:\n"
+                "  --json               print the key set as received instead\n"
+                "  --cacert FILE        trust the CA certificates in FILE (PEM) for TLS\n"
+                "  --insecure           do not check the server's TLS certificate\n"
+                "  --timeout SECONDS    bound on each HTTP request (default 30)\n"
+                "  -h, --help           show this help\n"
+                "\n"
+                "Exit codes: 0 success, 1 the key set is malformed or a certificate cannot be\n"
+                "parsed, 2 usage error, 3 network error or HTTP error status.\n",
+        .run = att_cli_jwks,
+    },
+    {.name = NULL},
+};
+
+static void print_command_list(const att_cli_cmd *table, const char *prefix)
+{
+    for (const att_cli_cmd *c = table; c->name; c++) {
+        if (c->sub) {
+            char sub_prefix[64];
+            snprintf(sub_prefix, sizeof(sub_prefix), "%s%s ", prefix, c->name);
+            print_command_list(c->sub, sub_prefix);
+            continue;
+        }
+        char left[64];
+        snprintf(left, sizeof(left), "%s%s %s", prefix, c->name, c->args ? c->args : "");
+        printf("  %-32s %s\n", left, c->summary);
+    }
+}
+
+static void print_main_help(void)
+{
+    printf("Usage: attest [--help] [--version] COMMAND [ARGS...]\n"
+           "\n"
+           "attest is the command-line client of attestd, a remote attestation service that\n"
+           "speaks the Microsoft Azure Attestation (MAA) protocol.\n"
+           "\n"
+           "Commands:\n");
+    print_command_list(commands, "");
+    printf("\n"
+           "Run 'attest COMMAND --help' for the options of a command.\n"
+           "\n"
+           "Exit codes:\n"
+           "  0  success\n"
+           "  1  a check failed (e.g. a malformed key set, an invalid signature)\n"
+           "  2  usage error or malformed input\n"
+           "  3  network or I/O error (including an HTTP error status)\n");
+}
+
+static void print_group_help(const att_cli_cmd *group, const char *path)
+{
+    printf("Usage: %s COMMAND [ARGS...]\n\n", path);
+    if (group->help)
+        printf("%s\n", group->help);
+    printf("Commands:\n");
+    char prefix[64];
+    snprintf(prefix, sizeof(prefix), "%.50s ", path + strlen("attest "));
+    print_command_list(group->sub, prefix);
+    printf("\nRun '%s COMMAND --help' for the options of a command.\n", path);
+}
+
+static const att_cli_cmd *find(const att_cli_cmd *table, const char *name)
+{
+    for (const att_cli_cmd *c = table; c->name; c++)
+        if (strcmp(c->name, name) == 0)
+            return c;
+    return NULL;
+}
+
+static int is_help(const char *s)
+{
+    return strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0 || strcmp(s, "help") == 0;
+}
+
+/* Walks argv down the table from `table` until it reaches a leaf and runs it. path is
+ * the command name so far ("attest token"). */
+static int dispatch(const att_cli_cmd *table, const att_cli_cmd *group, char *path, size_t cap,
+                    int argc, char **argv)
+{
+    if (argc < 1 || is_help(argv[0])) {
+        if (group)
+            print_group_help(group, path);
+        else
+            print_main_help();
+        return argc < 1 ? ATT_EXIT_USAGE : ATT_EXIT_OK;
+    }
+    const att_cli_cmd *c = find(table, argv[0]);
+    if (!c) {
+        att_cli_error("unknown command '%s %s' (run '%s --help' for the list)", path, argv[0],
+                      path);
+        return ATT_EXIT_USAGE;
+    }
+    size_t used = strlen(path);
+    if (snprintf(path + used, cap - used, " %s", c->name) >= (int)(cap - used))
+        return ATT_EXIT_USAGE;
+    if (c->sub)
+        return dispatch(c->sub, c, path, cap, argc - 1, argv + 1);
+    att_cli_ctx ctx = {.cmd = c, .path = path};
+    return c->run(&ctx, argc, argv);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
+        printf("attest %s\n", ATT_VERSION);
+        return ATT_EXIT_OK;
+    }
+    if (argc >= 2 && argv[1][0] == '-' && !is_help(argv[1])) {
+        att_cli_error("unknown option '%s' (run 'attest --help' for usage)", argv[1]);
+        return ATT_EXIT_USAGE;
+    }
+    if (att_cli_http_init() != 0) {
+        att_cli_error("cannot initialise the HTTP client library");
+        return ATT_EXIT_IO;
+    }
+    char path[128] = "attest";
+    int rc = dispatch(commands, NULL, path, sizeof(path), argc - 1, argv + 1);
+    att_cli_http_cleanup();
+    if (fflush(stdout) != 0 && rc == ATT_EXIT_OK) {
+        att_cli_error("cannot write the output");
+        rc = ATT_EXIT_IO;
+    }
+    return rc;
+}

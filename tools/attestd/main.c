@@ -1,0 +1,139 @@
+/* attestd: the attestation service. Loads configuration, opens the store, loads or creates
+ * the signing key, builds the providers and serves the MAA data plane until SIGINT/SIGTERM. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/timeutil.h"
+#include "provider/provider.h"
+#include "server/config.h"
+#include "server/server.h"
+#include "store/store.h"
+#include "token/token.h"
+
+/* Prints the failure and returns the process exit code for it. */
+static int fail(const char *what, int rc, const att_diag *d)
+{
+    fprintf(stderr, "attestd: %s: %s\n", what, d && d->message[0] ? d->message : att_strerror(rc));
+    att__error("startup failed", "step=\"%s\" err=%s reason=%s", what, att_errname(rc),
+               d ? d->reason : "");
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    att__config cfg;
+    att_diag d;
+    att_diag_clear(&d);
+    int rc = att__config_load(&cfg, argc, argv, &d);
+    if (rc == ATT_CONFIG_HELP) {
+        fputs(att__config_usage(), stdout);
+        return 0;
+    }
+    if (rc == ATT_CONFIG_VERSION) {
+        printf("attestd %s\n", ATT_VERSION);
+        return 0;
+    }
+    if (rc < 0) {
+        fprintf(stderr, "attestd: %s\n", d.message);
+        return 2;
+    }
+    att__log_set_level(cfg.log_level);
+
+    /* Signals: handled by sigwait in this thread only; every other thread blocks them. */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    att__server *srv = NULL;
+    att__store *store = NULL;
+    att__pkey *key = NULL;
+    att__cert *cert = NULL;
+    att__signer *signer = NULL;
+    att__token_issuer *ti = NULL;
+    att__registry *reg = NULL;
+    att__app app;
+    memset(&app, 0, sizeof(app));
+    int exit_code = 1;
+
+    /* Bind first so the issuer URL can carry the real port when port 0 was asked for. */
+    if ((rc = att__server_listen(&cfg, &srv, &d)) != ATT_OK) {
+        exit_code = fail("listen", rc, &d);
+        goto out;
+    }
+    if (cfg.issuer_auto && cfg.listen_port == 0) {
+        cfg.listen_port = att__server_port(srv);
+        cfg.issuer[0] = '\0';
+        att__config_finish(&cfg, &d);
+    }
+    if ((rc = att__token_issuer_url_check(cfg.issuer)) != ATT_OK) {
+        att_diag_fail(&d, rc, "config.issuer", "issuer",
+                      "issuer '%s' is not usable: http(s)://host[:port][/path], at most %u "
+                      "characters (it is the signing certificate's common name)",
+                      cfg.issuer, ATT_TOKEN_MAX_ISSUER);
+        exit_code = fail("issuer", rc, &d);
+        goto out;
+    }
+    att__store_config scfg = {.backend = "sqlite", .data_dir = cfg.data_dir};
+    if ((rc = att__store_open(&scfg, &store, &d)) != ATT_OK) {
+        exit_code = fail("open store", rc, &d);
+        goto out;
+    }
+    int created = 0;
+    if ((rc = att__signing_key_load_or_create(cfg.data_dir, &key, &created)) != ATT_OK) {
+        att_diag_fail(&d, rc, "token.key", ATT_SIGNING_KEY_FILE,
+                      "cannot load or create the signing key %s/%s: %s", cfg.data_dir,
+                      ATT_SIGNING_KEY_FILE, att_strerror(rc));
+        exit_code = fail("signing key", rc, &d);
+        goto out;
+    }
+    if ((rc = att__signing_cert_load_or_create(cfg.data_dir, key, cfg.issuer, att__now(), &cert,
+                                               NULL)) != ATT_OK ||
+        (rc = att__signer_new(&key, 1, &signer)) != ATT_OK ||
+        (rc = att__token_issuer_new(signer, cfg.issuer, &cert, &ti)) != ATT_OK) {
+        att_diag_fail(&d, rc, "token.setup", "signing-cert.pem",
+                      "cannot set up the token signer for %s: %s", cfg.issuer, att_strerror(rc));
+        exit_code = fail("signer", rc, &d);
+        goto out;
+    }
+    att__info("signing key", "kid=%s created=%d issuer=%s", att__signer_kid(signer, 0), created,
+              cfg.issuer);
+    att__registry_config rcfg = {.issuer = cfg.issuer, .signer = signer, .default_issuer = ti};
+    if ((rc = att__registry_open(store, &rcfg, &reg, &d)) != ATT_OK) {
+        exit_code = fail("load providers", rc, &d);
+        goto out;
+    }
+    app.store = store;
+    app.registry = reg;
+    app.signer = signer;
+    app.issuer = cfg.issuer;
+    if ((rc = att__server_start(srv, &app, &d)) != ATT_OK) {
+        exit_code = fail("start server", rc, &d);
+        goto out;
+    }
+    atomic_store(&app.ready, 1);
+    att__info("ready", "issuer=%s data_dir=%s", cfg.issuer, cfg.data_dir);
+
+    int sig = 0;
+    while (sigwait(&sigs, &sig) != 0 && errno == EINTR)
+        ;
+    att__info("shutting down", "signal=%d", sig);
+    atomic_store(&app.ready, 0);
+    exit_code = 0;
+out:
+    att__server_stop(srv);
+    att__registry_close(reg);
+    att__token_issuer_unref(ti);
+    att__signer_unref(signer);
+    att__cert_free(cert);
+    att__pkey_free(key);
+    att__store_close(store);
+    return exit_code;
+}
