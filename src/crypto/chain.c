@@ -140,8 +140,8 @@ static int build_path(const X509 *leaf, const att__chain_opts *o, path *p, att_d
         }
         if (p->n == PATH_MAX_CERTS)
             return fail_cert(d, ATT_ECHAIN, "chain.too_long", cur,
-                             "certificate chain too long without reaching a trust anchor",
-                             NULL, NULL, NULL);
+                             "certificate chain too long without reaching a trust anchor", NULL,
+                             NULL, NULL);
         int name_seen = 0;
         int is_anchor = 1;
         X509 *iss = find_issuer(cur, o->anchors, o->n_anchors, p, &name_seen);
@@ -224,8 +224,7 @@ static int check_issuer(const path *p, size_t i, att_diag *d)
                          "issuer is not a CA (basicConstraints cA missing)", NULL, NULL, NULL);
     if ((flags & EXFLAG_KUSAGE) && !(X509_get_key_usage(ca) & KU_KEY_CERT_SIGN))
         return fail_cert(d, ATT_ECHAIN, "chain.key_usage", ca,
-                         "issuer key usage does not allow certificate signing", NULL, NULL,
-                         NULL);
+                         "issuer key usage does not allow certificate signing", NULL, NULL, NULL);
     /* pathLenConstraint counts the non-self-issued intermediates below this CA. */
     long pathlen = X509_get_pathlen(ca);
     if (pathlen >= 0) {
@@ -254,8 +253,7 @@ static int check_issuer(const path *p, size_t i, att_diag *d)
             continue;
         if (NAME_CONSTRAINTS_check(p->cert[j], nc) != X509_V_OK)
             rc = fail_cert(d, ATT_ECHAIN, "chain.name_constraints", p->cert[j],
-                           "certificate violates its issuer's name constraints", NULL, NULL,
-                           NULL);
+                           "certificate violates its issuer's name constraints", NULL, NULL, NULL);
     }
     NAME_CONSTRAINTS_free(nc);
     ERR_clear_error();
@@ -307,8 +305,8 @@ static int check_crl(const path *p, size_t j, X509_CRL *crl, int64_t at, att_dia
                          "CRL issuer key usage does not allow CRL signing", NULL, NULL, NULL);
     if (!crl_supported(crl))
         return fail_cert(d, ATT_EUNSUPPORTED, "crl.unsupported", ca,
-                         "CRL is a delta CRL or has an unsupported critical extension", NULL,
-                         NULL, NULL);
+                         "CRL is a delta CRL or has an unsupported critical extension", NULL, NULL,
+                         NULL);
     int64_t tu = 0, nu = 0;
     const ASN1_TIME *next = X509_CRL_get0_nextUpdate(crl);
     if (att__crypto_time_to_epoch(X509_CRL_get0_lastUpdate(crl), &tu) != ATT_OK ||
@@ -398,8 +396,7 @@ int att__chain_verify(const att__cert *leaf, const att__chain_opts *o, att_diag 
         for (size_t j = 1; j < p.n; j++)
             if (!has_crl[j])
                 return fail_cert(d, ATT_ECHAIN, "crl.missing", p.cert[j],
-                                 "no CRL given for this certificate authority", NULL, NULL,
-                                 NULL);
+                                 "no CRL given for this certificate authority", NULL, NULL, NULL);
     }
     ERR_clear_error();
     return ATT_OK;

@@ -138,8 +138,9 @@ int att__cert_read_file(const char *path, att__cert **out); /* PEM or DER */
 int att__cert_der(const att__cert *c, uint8_t **der, size_t *n);
 /* Public key (new reference; caller frees). */
 int att__cert_pubkey(const att__cert *c, att__pkey **out);
-/* Subject / issuer in RFC 2253 form ("CN=Intel SGX Root CA,O=Intel Corporation,..."),
- * malloc'd. */
+/* Subject / issuer in RFC 2253 form: RDNs in reverse order of their encoding, ","
+ * separated, UTF-8 kept as is (the Intel root, whose DER lists CN first, prints as
+ * "C=US,ST=CA,L=Santa Clara,O=Intel Corporation,CN=Intel SGX Root CA"), malloc'd. */
 int att__cert_subject(const att__cert *c, char **out);
 int att__cert_issuer(const att__cert *c, char **out);
 /* Serial number as lowercase hex without leading zeros ("0" for zero; "-" prefix when

@@ -75,12 +75,8 @@ static const struct {
     int is_public;
     int supported;
 } pem_labels[] = {
-    {"PUBLIC KEY", 1, 1},
-    {"PRIVATE KEY", 0, 1},
-    {"RSA PRIVATE KEY", 0, 1},
-    {"EC PRIVATE KEY", 0, 1},
-    {"ENCRYPTED PRIVATE KEY", 0, 0},
-    {"RSA PUBLIC KEY", 1, 0},
+    {"PUBLIC KEY", 1, 1},     {"PRIVATE KEY", 0, 1},           {"RSA PRIVATE KEY", 0, 1},
+    {"EC PRIVATE KEY", 0, 1}, {"ENCRYPTED PRIVATE KEY", 0, 0}, {"RSA PUBLIC KEY", 1, 0},
 };
 
 /* Finds the first PEM block with a key label in pem[0..n). Sets *off to the start of its

@@ -44,8 +44,8 @@ static int set_padding(EVP_PKEY_CTX *pctx, enum pad pad, const EVP_MD *md, int s
 }
 
 /* The common verification path: hash msg with alg and check sig with k. */
-static int verify(const att__pkey *k, att__hash_alg alg, enum pad pad, int saltlen,
-                  const void *msg, size_t n, const uint8_t *sig, size_t siglen)
+static int verify(const att__pkey *k, att__hash_alg alg, enum pad pad, int saltlen, const void *msg,
+                  size_t n, const uint8_t *sig, size_t siglen)
 {
     const EVP_MD *md = att__crypto_md(alg);
     if (!md)

@@ -46,21 +46,42 @@ int att__cert_from_der(const uint8_t *der, size_t n, att__cert **out)
     return ATT_OK;
 }
 
-/* Reads the next certificate of a PEM stream. *x is NULL at the end of the stream (no
- * further "-----BEGIN" of any certificate label); a block that is present but broken is
- * ATT_EPARSE, so a damaged bundle is never silently shortened. */
-static int pem_next_cert(BIO *b, X509 **x)
+/* Reads the next PEM block labelled `label` from b into *der (OPENSSL_malloc'd; caller
+ * OPENSSL_frees) and *len. *der stays NULL at the end of the stream (no further block
+ * with that label); a block that is present but broken is ATT_EPARSE, so a damaged bundle
+ * is never silently shortened. */
+static int pem_next_block(BIO *b, const char *label, unsigned char **der, long *len)
 {
+    char *name = NULL;
+    *der = NULL;
+    *len = 0;
     ERR_clear_error();
-    *x = PEM_read_bio_X509(b, NULL, att__crypto_no_password, NULL);
-    if (*x)
+    int ok = PEM_bytes_read_bio(der, len, &name, label, b, att__crypto_no_password, NULL);
+    OPENSSL_free(name);
+    if (ok == 1)
         return ATT_OK;
+    *der = NULL;
     unsigned long e = ERR_peek_last_error();
     if (ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE) {
         ERR_clear_error();
         return ATT_OK;
     }
     return att__crypto_err(ATT_EPARSE);
+}
+
+/* The next certificate of a PEM stream, decoded with the same strict DER rules as
+ * att__cert_from_der (no trailing bytes inside the block). *x is NULL at the end. */
+static int pem_next_cert(BIO *b, X509 **x)
+{
+    unsigned char *der = NULL;
+    long len = 0;
+    *x = NULL;
+    int rc = pem_next_block(b, PEM_STRING_X509, &der, &len);
+    if (rc != ATT_OK || !der)
+        return rc;
+    rc = len > 0 ? att__cert_from_der(der, (size_t)len, x) : ATT_EPARSE;
+    OPENSSL_free(der);
+    return rc == ATT_EINVAL ? ATT_EPARSE : rc;
 }
 
 int att__cert_from_pem(const char *pem, size_t n, att__cert **out)
@@ -377,9 +398,15 @@ int att__cert_self_signed(const att__pkey *k, const char *cn, int64_t not_before
         rc = ATT_EINVAL; /* typically: k has no private part */
         goto done;
     }
-    *out = x;
-    x = NULL;
-    rc = ATT_OK;
+    /* Hand back a copy re-read from its DER: X509_set_pubkey caches k itself, so the
+     * certificate we built would answer att__cert_pubkey with the private key object. */
+    uint8_t *der = NULL;
+    size_t dn = 0;
+    rc = att__cert_der(x, &der, &dn);
+    if (rc == ATT_OK) {
+        rc = att__cert_from_der(der, dn, out);
+        free(der);
+    }
 done:
     X509_NAME_free(name);
     X509_free(x);
@@ -441,10 +468,15 @@ int att__crl_from_pem(const char *pem, size_t n, att__crl **out)
     BIO *b = att__crypto_mem_bio(pem, n, &rc);
     if (!b)
         return rc;
-    X509_CRL *crl = PEM_read_bio_X509_CRL(b, NULL, att__crypto_no_password, NULL);
+    unsigned char *der = NULL;
+    long len = 0;
+    rc = pem_next_block(b, PEM_STRING_X509_CRL, &der, &len);
     BIO_free(b);
-    if (!crl)
-        return att__crypto_err(ATT_EPARSE);
-    *out = crl;
-    return ATT_OK;
+    if (rc != ATT_OK)
+        return rc;
+    if (!der)
+        return ATT_EPARSE;
+    rc = len > 0 ? att__crl_from_der(der, (size_t)len, out) : ATT_EPARSE;
+    OPENSSL_free(der);
+    return rc == ATT_EINVAL ? ATT_EPARSE : rc;
 }

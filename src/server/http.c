@@ -3,6 +3,8 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
+#include <strings.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -216,16 +218,25 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                  (unsigned long long)atomic_fetch_add(&request_counter, 1));
         const char *cl =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        unsigned long long declared = 0;
         if (cl) {
             char *end;
             errno = 0;
-            unsigned long long n = strtoull(cl, &end, 10);
-            if (errno || *end || n > s->cfg->max_body_bytes)
+            declared = strtoull(cl, &end, 10);
+            if (errno || *end)
+                declared = ULLONG_MAX;
+            if (declared > s->cfg->max_body_bytes)
                 r->body_too_large = 1;
         }
         *con_cls = r;
-        if (r->body_too_large) {
-            /* Refuse before reading the body; MHD closes the connection afterwards. */
+        /* An oversize body is normally read and discarded, so that clients which send the
+         * whole body before reading (most HTTP libraries) see the 413. It is refused before
+         * reading when the client asked first (Expect: 100-continue) or announces far more
+         * than the limit, to bound the work an abusive client can cause. */
+        const char *expect =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
+        if (r->body_too_large && ((expect && strcasecmp(expect, "100-continue") == 0) ||
+                                  declared / 4 > s->cfg->max_body_bytes)) {
             att__respond_error(r, 413, "PayloadTooLarge",
                                "request body of %s bytes exceeds the limit of %zu bytes", cl,
                                s->cfg->max_body_bytes);
@@ -393,12 +404,12 @@ int att__server_start(att__server *s, att__app *app, att_diag *d)
         tls_opts[0] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, s->tls_cert};
         tls_opts[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key};
     }
-    s->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET, s->fd,
-        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_NOTIFY_COMPLETED, request_completed, s,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)128 * 1024, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_ARRAY, tls_opts,
-        MHD_OPTION_END);
+    s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER,
+                                 mhd_log, s, MHD_OPTION_LISTEN_SOCKET, s->fd,
+                                 MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_NOTIFY_COMPLETED,
+                                 request_completed, s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+                                 MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)128 * 1024,
+                                 MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
     if (!s->daemon)
         return att_diag_fail(d, ATT_EIO, "server.start", "listen",
                              "cannot start the HTTP server on %s:%d (TLS certificate or key "

@@ -205,7 +205,8 @@ static void rsa_ne_roundtrip(void **state)
     free(n0);
 
     /* bad exponents and moduli */
-    const uint8_t e_even[] = {0x01, 0x00, 0x00}, e_one[] = {0x01}, e_big[9] = {1, 0, 0, 0, 0, 0, 0, 0, 1};
+    const uint8_t e_even[] = {0x01, 0x00, 0x00}, e_one[] = {0x01},
+                  e_big[9] = {1, 0, 0, 0, 0, 0, 0, 0, 1};
     assert_int_equal(att__pkey_rsa_from_ne(n, nlen, e_even, 3, &k), ATT_EINVAL);
     assert_int_equal(att__pkey_rsa_from_ne(n, nlen, e_one, 1, &k), ATT_EINVAL);
     assert_int_equal(att__pkey_rsa_from_ne(n, nlen, e_big, 9, &k), ATT_EINVAL);
@@ -229,9 +230,8 @@ static size_t raw_point(const att__pkey *k, uint8_t *xy)
 {
     uint8_t buf[200];
     size_t len = 0;
-    assert_int_equal(EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_PUB_KEY, buf,
-                                                     sizeof(buf), &len),
-                     1);
+    assert_int_equal(
+        EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_PUB_KEY, buf, sizeof(buf), &len), 1);
     assert_int_equal(buf[0], 0x04);
     memcpy(xy, buf + 1, len - 1);
     return len - 1;
@@ -289,7 +289,8 @@ static void pem_variants(void **state)
     assert_non_null(ec);
     char *ecpem = openssl_pem(ec, 1);
     assert_non_null(strstr(ecpem, "BEGIN EC PRIVATE KEY"));
-    const char params[] = "-----BEGIN EC PARAMETERS-----\nBgUrgQQAIg==\n-----END EC PARAMETERS-----\n";
+    const char params[] =
+        "-----BEGIN EC PARAMETERS-----\nBgUrgQQAIg==\n-----END EC PARAMETERS-----\n";
     size_t tl = strlen(params) + strlen(ecpem);
     char *both = malloc(tl + 1);
     snprintf(both, tl + 1, "%s%s", params, ecpem);
@@ -302,9 +303,9 @@ static void pem_variants(void **state)
 
     /* PKCS#8 encrypted: refused without prompting */
     BIO *b = BIO_new(BIO_s_mem());
-    assert_int_equal(PEM_write_bio_PKCS8PrivateKey(b, ec, EVP_aes_128_cbc(), NULL, 0, NULL,
-                                                   (void *)"secret"),
-                     1);
+    assert_int_equal(
+        PEM_write_bio_PKCS8PrivateKey(b, ec, EVP_aes_128_cbc(), NULL, 0, NULL, (void *)"secret"),
+        1);
     char *enc = NULL;
     long el = BIO_get_mem_data(b, &enc);
     assert_int_equal(att__pkey_from_pem(enc, (size_t)el, &k), ATT_EUNSUPPORTED);
@@ -313,7 +314,8 @@ static void pem_variants(void **state)
 
     /* the public key of a certificate file in PEM */
     size_t cl = 0;
-    char *cert = (char *)tu_read_file(tu_shared_path("vectors/intel-root/Intel_SGX_RootCA.pem"), &cl);
+    char *cert =
+        (char *)tu_read_file(tu_shared_path("vectors/intel-root/Intel_SGX_RootCA.pem"), &cl);
     assert_int_equal(att__pkey_from_pem(cert, cl, &k), ATT_EPARSE); /* a cert is not a key */
     free(cert);
 

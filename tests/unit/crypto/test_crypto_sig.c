@@ -106,10 +106,10 @@ static void maa_token_rs256(void **state)
 /* ---- ECDSA P-256 raw r||s: Intel TCB info and QE identity in every collateral file ---- */
 
 static const char *collaterals[] = {
-    "sgx-v3_automata-dcap-rs.json",       "sgx-v3_openenclave-plugin.json",
-    "sgx-v3_phala-dcap-qvl.json",         "tdx-v4_automata-dcap-rs.json",
-    "tdx-v4_go-tdx-guest-2023.json",      "tdx-v4_phala-dcap-qvl-outdated.json",
-    "tdx-v4_phala-dcap-qvl.json",         "tdx-v5_go-tdx-guest-composed.json",
+    "sgx-v3_automata-dcap-rs.json",   "sgx-v3_openenclave-plugin.json",
+    "sgx-v3_phala-dcap-qvl.json",     "tdx-v4_automata-dcap-rs.json",
+    "tdx-v4_go-tdx-guest-2023.json",  "tdx-v4_phala-dcap-qvl-outdated.json",
+    "tdx-v4_phala-dcap-qvl.json",     "tdx-v5_go-tdx-guest-composed.json",
     "tdx-v5_openenclave-eval21.json",
 };
 
@@ -209,8 +209,8 @@ static void snp_reports_ecdsa_le(void **state)
         snprintf(rel, sizeof(rel), "vectors/%s", jstr(cs, "vek"));
         att__pkey *k = key_of_cert_file(rel);
         assert_int_equal(att__pkey_type(k), ATT_KEY_EC_P384);
-        int expect = json_is_true(
-            json_object_get(json_object_get(json_object_get(cs, "expected"), "checks"), "report_sig"));
+        int expect = json_is_true(json_object_get(
+            json_object_get(json_object_get(cs, "expected"), "checks"), "report_sig"));
         int rc = att__ecdsa_verify_raw_le(k, ATT_HASH_SHA384, r, SNP_SIGNED_LEN, r + SNP_R_OFF,
                                           r + SNP_S_OFF, 72);
         assert_int_equal(rc, expect ? ATT_OK : ATT_ESIG);
@@ -399,8 +399,7 @@ static void pkcs1_sign_roundtrip(void **state)
     assert_null(sig);
     att__pkey *ec = key_of_cert_file("vectors/intel-root/Intel_SGX_RootCA.der");
     assert_int_equal(att__rsa_pkcs1_sign(ec, ATT_HASH_SHA256, msg, 3, &sig, &sl), ATT_EINVAL);
-    assert_int_equal(att__rsa_pkcs1_sign(k, (att__hash_alg)0, msg, 3, &sig, &sl),
-                     ATT_EUNSUPPORTED);
+    assert_int_equal(att__rsa_pkcs1_sign(k, (att__hash_alg)0, msg, 3, &sig, &sl), ATT_EUNSUPPORTED);
     assert_int_equal(att__rsa_pkcs1_sign(k, ATT_HASH_SHA256, NULL, 3, &sig, &sl), ATT_EINVAL);
     assert_int_equal(att__rsa_pkcs1_sign(k, ATT_HASH_SHA256, msg, 3, NULL, &sl), ATT_EINVAL);
     assert_int_equal(att__rsa_pkcs1_sign(NULL, ATT_HASH_SHA256, msg, 3, &sig, &sl), ATT_EINVAL);
@@ -424,11 +423,11 @@ static void ecdsa_der_generated(void **state)
     EVP_MD_CTX_free(m);
     assert_int_equal(att__ecdsa_verify_der(k, ATT_HASH_SHA256, msg, strlen(msg), sig, sl), ATT_OK);
     const uint8_t junk[] = {0x30, 0x06, 0x02, 0x01, 0x00, 0x02, 0x01};
-    assert_int_equal(att__ecdsa_verify_der(k, ATT_HASH_SHA256, msg, strlen(msg), junk, sizeof(junk)),
-                     ATT_ESIG);
+    assert_int_equal(
+        att__ecdsa_verify_der(k, ATT_HASH_SHA256, msg, strlen(msg), junk, sizeof(junk)), ATT_ESIG);
     uint8_t huge[400] = {0x30};
-    assert_int_equal(att__ecdsa_verify_der(k, ATT_HASH_SHA256, msg, strlen(msg), huge, sizeof(huge)),
-                     ATT_ESIG);
+    assert_int_equal(
+        att__ecdsa_verify_der(k, ATT_HASH_SHA256, msg, strlen(msg), huge, sizeof(huge)), ATT_ESIG);
     assert_int_equal(att__ecdsa_verify_der(k, ATT_HASH_SHA256, msg, strlen(msg), sig, 0), ATT_ESIG);
     assert_int_equal(att__ecdsa_verify_der(NULL, ATT_HASH_SHA256, msg, strlen(msg), sig, sl),
                      ATT_EINVAL);
@@ -438,9 +437,9 @@ static void ecdsa_der_generated(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(maa_token_rs256),        cmocka_unit_test(intel_collateral_ecdsa_raw),
-        cmocka_unit_test(snp_reports_ecdsa_le),   cmocka_unit_test(amd_pss_cert_signature),
-        cmocka_unit_test(pss_salt_lengths),       cmocka_unit_test(pkcs1_sign_roundtrip),
+        cmocka_unit_test(maa_token_rs256),      cmocka_unit_test(intel_collateral_ecdsa_raw),
+        cmocka_unit_test(snp_reports_ecdsa_le), cmocka_unit_test(amd_pss_cert_signature),
+        cmocka_unit_test(pss_salt_lengths),     cmocka_unit_test(pkcs1_sign_roundtrip),
         cmocka_unit_test(ecdsa_der_generated),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
