@@ -101,6 +101,7 @@ static X509 *anchor_for(const X509 *c, const att__chain_opts *o)
     return NULL;
 }
 
+/* Is c (the same object or the same DER) already in the path? Keeps cycles finite. */
 static int in_path(const path *p, const X509 *c)
 {
     for (size_t i = 0; i < p->n; i++)

@@ -163,6 +163,7 @@ int att__crypto_read_file(const char *path, size_t max, uint8_t **out, size_t *n
             continue;
         if (r < 0) {
             close(fd);
+            att__cleanse(buf, len);
             free(buf);
             return ATT_EIO;
         }
@@ -199,7 +200,7 @@ static int write_all(int fd, const uint8_t *p, size_t n)
 }
 
 /* fsync of the directory holding path, so the rename itself is durable. Filesystems that
- * cannot sync a directory (EINVAL) are tolerated. */
+ * cannot sync a directory (EINVAL) and unreadable directories (EACCES) are tolerated. */
 static int sync_parent_dir(const char *path)
 {
     char dir[PATH_MAX];
@@ -218,8 +219,8 @@ static int sync_parent_dir(const char *path)
         dir[n] = '\0';
     }
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return ATT_EIO;
+    if (fd < 0) /* a directory we may write into but not read: the rename is done */
+        return errno == EACCES ? ATT_OK : ATT_EIO;
     int rc = ATT_OK;
     if (fsync(fd) != 0 && errno != EINVAL)
         rc = ATT_EIO;

@@ -31,7 +31,8 @@ static const char sgx_default[] =
 /* The minimal permit policy the MAA SDK tests upload for Tpm (§3.8). MAA's defaults for
  * SevSnpVm, TdxVm and AzureGuest are not public (only their hashes are), so those types
  * start with this one too: permit everything the verifier accepted, issue nothing extra. */
-static const char minimal_permit[] = "version=1.0; authorizationrules{=> permit();}; issuancerules{};";
+static const char minimal_permit[] =
+    "version=1.0; authorizationrules{=> permit();}; issuancerules{};";
 
 const char *att__default_policy_text(att__att_type t)
 {
@@ -122,8 +123,8 @@ int att__policy_unsigned_jws(const char *text, size_t n, char **jws, size_t *len
 /* ---- policy objects ---- */
 
 int att__policy_new(const att__registry *r, att__att_type t, int is_default, char *jws,
-                    size_t jws_len, char *text, size_t text_len, int text_static,
-                    int64_t version, int64_t updated, att__policy **out)
+                    size_t jws_len, char *text, size_t text_len, int text_static, int64_t version,
+                    int64_t updated, att__policy **out)
 {
     *out = NULL;
     att__policy *p = calloc(1, sizeof(*p));

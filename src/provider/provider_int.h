@@ -45,10 +45,10 @@ struct att__provider {
 struct att__snapshot {
     atomic_ulong refs;
     int64_t generation;
-    unsigned signer_epoch;      /* registry signer the token issuers were built with */
+    unsigned signer_epoch; /* registry signer the token issuers were built with */
     size_t n;
-    att__provider *providers;   /* n, sorted by name (byte order) */
-    att__provider **by_host;    /* n, sorted by host */
+    att__provider *providers; /* n, sorted by name (byte order) */
+    att__provider **by_host;  /* n, sorted by host */
     const att__provider *dflt;
 };
 
@@ -87,8 +87,8 @@ struct att__registry {
 /* New policy object with one reference. Takes ownership of jws and (unless text_static)
  * text, also on failure. Computes the hash and runs the compile hook of r (may be NULL). */
 int att__policy_new(const att__registry *r, att__att_type t, int is_default, char *jws,
-                    size_t jws_len, char *text, size_t text_len, int text_static,
-                    int64_t version, int64_t updated, att__policy **out);
+                    size_t jws_len, char *text, size_t text_len, int text_static, int64_t version,
+                    int64_t updated, att__policy **out);
 att__policy *att__policy_ref(att__policy *p);
 void att__policy_unref(att__policy *p);
 

@@ -112,8 +112,8 @@ static void on_change(void *arg, const att__store_change *c)
     att_diag d;
     att_diag_clear(&d);
     if (rebuild(r, c->generation, 0, &d) != ATT_OK)
-        att__warn("provider snapshot stale", "generation=%lld reason=%s",
-                  (long long)c->generation, d.message);
+        att__warn("provider snapshot stale", "generation=%lld reason=%s", (long long)c->generation,
+                  d.message);
 }
 
 int att__registry_refresh(att__registry *r, att_diag *d)
@@ -228,8 +228,10 @@ static int ensure_default(att__registry *r, att_diag *d)
     att_diag_clear(&why);
     int rc = att__store_provider_get(r->store, ATT_DEFAULT_PROVIDER, &sp, &why);
     if (rc == ATT_ENOTFOUND) {
-        att__store_provider np = {.name = ATT_DEFAULT_PROVIDER, .issuer = r->issuer,
-                                  .host = r->host, .trust_mode = "aad"};
+        att__store_provider np = {.name = ATT_DEFAULT_PROVIDER,
+                                  .issuer = r->issuer,
+                                  .host = r->host,
+                                  .trust_mode = "aad"};
         rc = att__store_provider_put(r->store, &np, NULL, d);
         if (rc == ATT_OK)
             att__info("default provider created", "issuer=%s", r->issuer);
@@ -241,8 +243,10 @@ static int ensure_default(att__registry *r, att_diag *d)
         return rc;
     }
     if (strcmp(sp.issuer, r->issuer) != 0 || strcmp(sp.host, r->host) != 0) {
-        att__store_provider np = {.name = ATT_DEFAULT_PROVIDER, .issuer = r->issuer,
-                                  .host = r->host, .trust_mode = sp.trust_mode};
+        att__store_provider np = {.name = ATT_DEFAULT_PROVIDER,
+                                  .issuer = r->issuer,
+                                  .host = r->host,
+                                  .trust_mode = sp.trust_mode};
         rc = att__store_provider_put(r->store, &np, NULL, d);
         if (rc == ATT_OK)
             att__info("default provider issuer updated", "old=%s new=%s", sp.issuer, r->issuer);
@@ -304,8 +308,8 @@ int att__registry_open(att__store *store, const att__registry_config *cfg, att__
         size_t jws_len = 0;
         rc = att__policy_unsigned_jws(text, strlen(text), &jws, &jws_len);
         if (rc == ATT_OK)
-            rc = att__policy_new(r, (att__att_type)t, 1, jws, jws_len, (char *)text,
-                                 strlen(text), 1, 0, 0, &r->defaults[t]);
+            rc = att__policy_new(r, (att__att_type)t, 1, jws, jws_len, (char *)text, strlen(text),
+                                 1, 0, 0, &r->defaults[t]);
     }
     if (rc == ATT_OK)
         rc = ensure_default(r, d);
@@ -383,7 +387,9 @@ int att__registry_put_provider(att__registry *r, const char *name, const char *i
     }
     int64_t v = 0;
     if (rc == ATT_OK) {
-        att__store_provider sp = {.name = (char *)name, .issuer = iss, .host = h ? h : ihost,
+        att__store_provider sp = {.name = (char *)name,
+                                  .issuer = iss,
+                                  .host = h ? h : ihost,
                                   .trust_mode = (char *)att__trust_mode_name(mode)};
         rc = att__store_provider_put(r->store, &sp, &v, d);
     }
@@ -425,8 +431,8 @@ int att__registry_set_policy(att__registry *r, const char *provider, att__att_ty
         return att_diag_fail(d, jws_len ? ATT_ELIMIT : ATT_EINVAL, "policy.size", "jws",
                              "policy JWS must be 1 to %u bytes", ATT_MAX_JWS);
     if (text_len > ATT_MAX_POLICY_TEXT)
-        return att_diag_fail(d, ATT_ELIMIT, "policy.size", "text",
-                             "policy text exceeds %u bytes", ATT_MAX_POLICY_TEXT);
+        return att_diag_fail(d, ATT_ELIMIT, "policy.size", "text", "policy text exceeds %u bytes",
+                             ATT_MAX_POLICY_TEXT);
     if (memchr(jws, 0, jws_len) || memchr(text, 0, text_len))
         return att_diag_fail(d, ATT_EINVAL, "policy.nul", "policy",
                              "policy JWS or text contains a NUL byte");
@@ -442,8 +448,7 @@ int att__registry_set_policy(att__registry *r, const char *provider, att__att_ty
     return rebuild(r, v, 0, d);
 }
 
-int att__registry_reset_policy(att__registry *r, const char *provider, att__att_type t,
-                               att_diag *d)
+int att__registry_reset_policy(att__registry *r, const char *provider, att__att_type t, att_diag *d)
 {
     if (!r || !provider || !type_ok(t))
         return att_diag_fail(d, ATT_EINVAL, "provider.argument", "policy",

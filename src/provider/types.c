@@ -5,9 +5,12 @@
 #include <string.h>
 
 static const char *const type_names[ATT_TYPE_COUNT] = {
-    [ATT_TYPE_SGX_ENCLAVE] = "SgxEnclave", [ATT_TYPE_OPEN_ENCLAVE] = "OpenEnclave",
-    [ATT_TYPE_SEV_SNP_VM] = "SevSnpVm",    [ATT_TYPE_TDX_VM] = "TdxVm",
-    [ATT_TYPE_TPM] = "Tpm",                [ATT_TYPE_AZURE_GUEST] = "AzureGuest",
+    [ATT_TYPE_SGX_ENCLAVE] = "SgxEnclave",
+    [ATT_TYPE_OPEN_ENCLAVE] = "OpenEnclave",
+    [ATT_TYPE_SEV_SNP_VM] = "SevSnpVm",
+    [ATT_TYPE_TDX_VM] = "TdxVm",
+    [ATT_TYPE_TPM] = "Tpm",
+    [ATT_TYPE_AZURE_GUEST] = "AzureGuest",
 };
 
 static char lower(char c)

@@ -1,4 +1,6 @@
-/* SQLite backend of the store (sqlite.h, store_backend.h).
+/* SQLite backend of the store (sqlite.h): the schema and its migrations, opening the
+ * database (files, pragmas), the statement texts and the transaction helpers that
+ * sqlite_ops.c builds every operation on.
  *
  * One connection per handle, guarded by one mutex: every operation, read or write, takes
  * the mutex for its whole duration, so prepared statements and transactions of two
@@ -7,12 +9,10 @@
  * Writes: BEGIN IMMEDIATE, advance the generation, the statements, COMMIT; any failure
  * rolls the whole transaction back. Watchers are called after the mutex is released.
  * docs/internals/store.md explains the pragmas. */
-#include "store/sqlite.h"
+#include "store/sqlite_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +21,6 @@
 
 #include "core/log.h"
 #include "core/timeutil.h"
-#include "store/store_backend.h"
 
 /* ---- schema ---- */
 
@@ -64,92 +63,54 @@ static const char *const migrations[] = {
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
-/* ---- prepared statements ---- */
-
-enum stmt_id {
-    ST_BEGIN_READ,
-    ST_BEGIN_WRITE,
-    ST_COMMIT,
-    ST_ROLLBACK,
-    ST_GEN_GET,
-    ST_GEN_BUMP,
-    ST_PROV_PUT,
-    ST_PROV_GET,
-    ST_PROV_EXISTS,
-    ST_PROV_LIST,
-    ST_PROV_DEL,
-    ST_POL_PUT,
-    ST_POL_GET,
-    ST_POL_LIST_ALL,
-    ST_POL_LIST_ONE,
-    ST_POL_DEL,
-    ST_KV_GET,
-    ST_KV_UPSERT,
-    ST_KV_CREATE,
-    ST_KV_REPLACE,
-    ST_KV_DEL,
-    ST_KV_LIST,
-    ST__COUNT
-};
+/* ---- statement texts ---- */
 
 #define PROV_COLS "name, issuer, host, trust_mode, created, version"
 #define POL_COLS  "provider, type, jws, text, version, updated"
 
-static const char *const stmt_sql[ST__COUNT] = {
-    [ST_BEGIN_READ] = "BEGIN",
-    [ST_BEGIN_WRITE] = "BEGIN IMMEDIATE",
-    [ST_COMMIT] = "COMMIT",
-    [ST_ROLLBACK] = "ROLLBACK",
-    [ST_GEN_GET] = "SELECT value FROM meta WHERE key = 'generation'",
-    [ST_GEN_BUMP] = "UPDATE meta SET value = value + 1 WHERE key = 'generation' RETURNING value",
-    [ST_PROV_PUT] = "INSERT INTO providers (" PROV_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
-                    "ON CONFLICT (name) DO UPDATE SET issuer = excluded.issuer, "
-                    "host = excluded.host, trust_mode = excluded.trust_mode, "
-                    "version = excluded.version",
-    [ST_PROV_GET] = "SELECT " PROV_COLS " FROM providers WHERE name = ?1",
-    [ST_PROV_EXISTS] = "SELECT 1 FROM providers WHERE name = ?1",
-    [ST_PROV_LIST] = "SELECT " PROV_COLS " FROM providers ORDER BY name",
-    [ST_PROV_DEL] = "DELETE FROM providers WHERE name = ?1",
-    [ST_POL_PUT] = "INSERT INTO policies (" POL_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
-                   "ON CONFLICT (provider, type) DO UPDATE SET jws = excluded.jws, "
-                   "text = excluded.text, version = excluded.version, "
-                   "updated = excluded.updated",
-    [ST_POL_GET] = "SELECT " POL_COLS " FROM policies WHERE provider = ?1 AND type = ?2",
-    [ST_POL_LIST_ALL] = "SELECT " POL_COLS " FROM policies ORDER BY provider, type",
-    [ST_POL_LIST_ONE] = "SELECT " POL_COLS " FROM policies WHERE provider = ?1 ORDER BY type",
-    [ST_POL_DEL] = "DELETE FROM policies WHERE provider = ?1 AND type = ?2",
-    [ST_KV_GET] = "SELECT value, version FROM kv WHERE ns = ?1 AND key = ?2",
-    [ST_KV_UPSERT] = "INSERT INTO kv (ns, key, value, version, updated) VALUES (?1, ?2, ?3, ?4, ?5) "
-                     "ON CONFLICT (ns, key) DO UPDATE SET value = excluded.value, "
-                     "version = excluded.version, updated = excluded.updated",
-    [ST_KV_CREATE] = "INSERT INTO kv (ns, key, value, version, updated) VALUES (?1, ?2, ?3, ?4, ?5) "
-                     "ON CONFLICT (ns, key) DO NOTHING",
-    [ST_KV_REPLACE] = "UPDATE kv SET value = ?3, version = ?4, updated = ?5 "
-                      "WHERE ns = ?1 AND key = ?2 AND version = ?6",
-    [ST_KV_DEL] = "DELETE FROM kv WHERE ns = ?1 AND key = ?2",
-    [ST_KV_LIST] = "SELECT key, value, version, updated FROM kv WHERE ns = ?1 ORDER BY key",
+const char *const att__sq_stmt_sql[ATT_SQ__COUNT] = {
+    [ATT_SQ_BEGIN_READ] = "BEGIN",
+    [ATT_SQ_BEGIN_WRITE] = "BEGIN IMMEDIATE",
+    [ATT_SQ_COMMIT] = "COMMIT",
+    [ATT_SQ_ROLLBACK] = "ROLLBACK",
+    [ATT_SQ_GEN_GET] = "SELECT value FROM meta WHERE key = 'generation'",
+    [ATT_SQ_GEN_BUMP] =
+        "UPDATE meta SET value = value + 1 WHERE key = 'generation' RETURNING value",
+    [ATT_SQ_PROV_PUT] = "INSERT INTO providers (" PROV_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+                        "ON CONFLICT (name) DO UPDATE SET issuer = excluded.issuer, "
+                        "host = excluded.host, trust_mode = excluded.trust_mode, "
+                        "version = excluded.version",
+    [ATT_SQ_PROV_GET] = "SELECT " PROV_COLS " FROM providers WHERE name = ?1",
+    [ATT_SQ_PROV_EXISTS] = "SELECT 1 FROM providers WHERE name = ?1",
+    [ATT_SQ_PROV_LIST] = "SELECT " PROV_COLS " FROM providers ORDER BY name",
+    [ATT_SQ_PROV_DEL] = "DELETE FROM providers WHERE name = ?1",
+    [ATT_SQ_POL_PUT] = "INSERT INTO policies (" POL_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+                       "ON CONFLICT (provider, type) DO UPDATE SET jws = excluded.jws, "
+                       "text = excluded.text, version = excluded.version, "
+                       "updated = excluded.updated",
+    [ATT_SQ_POL_GET] = "SELECT " POL_COLS " FROM policies WHERE provider = ?1 AND type = ?2",
+    [ATT_SQ_POL_LIST_ALL] = "SELECT " POL_COLS " FROM policies ORDER BY provider, type",
+    [ATT_SQ_POL_LIST_ONE] = "SELECT " POL_COLS " FROM policies WHERE provider = ?1 ORDER BY type",
+    [ATT_SQ_POL_DEL] = "DELETE FROM policies WHERE provider = ?1 AND type = ?2",
+    [ATT_SQ_KV_GET] = "SELECT value, version FROM kv WHERE ns = ?1 AND key = ?2",
+    [ATT_SQ_KV_UPSERT] =
+        "INSERT INTO kv (ns, key, value, version, updated) VALUES (?1, ?2, ?3, ?4, ?5) "
+        "ON CONFLICT (ns, key) DO UPDATE SET value = excluded.value, "
+        "version = excluded.version, updated = excluded.updated",
+    [ATT_SQ_KV_CREATE] =
+        "INSERT INTO kv (ns, key, value, version, updated) VALUES (?1, ?2, ?3, ?4, ?5) "
+        "ON CONFLICT (ns, key) DO NOTHING",
+    [ATT_SQ_KV_REPLACE] = "UPDATE kv SET value = ?3, version = ?4, updated = ?5 "
+                          "WHERE ns = ?1 AND key = ?2 AND version = ?6",
+    [ATT_SQ_KV_DEL] = "DELETE FROM kv WHERE ns = ?1 AND key = ?2",
+    [ATT_SQ_KV_LIST] = "SELECT key, value, version, updated FROM kv WHERE ns = ?1 ORDER BY key",
 };
 
-/* ---- the handle ---- */
-
-typedef struct sq_store {
-    att__store base; /* first member: att__store * and sq_store * convert */
-    pthread_mutex_t mu; /* guards everything below */
-    sqlite3 *db;
-    sqlite3_stmt *st[ST__COUNT];
-    int in_write;  /* inside a write transaction: statements count toward fault_nth */
-    int fault_nth; /* test hook (att__store_sqlite_fail_nth) */
-    int fault_hit; /* the last failure was injected */
-} sq_store;
-
-static sq_store *sq(att__store *s)
-{
-    return (sq_store *)s;
-}
+/* ---- statement helpers ---- */
 
 /* Maps a SQLite result code to an att_err and records why `what` failed. Called with the
  * mutex held, so the connection's error message is still ours. */
-static int sq_fail(sq_store *q, int rc, att_diag *d, const char *what)
+int att__sq_fail(att__sq_store *q, int rc, att_diag *d, const char *what)
 {
     if (q->fault_hit) {
         q->fault_hit = 0;
@@ -174,12 +135,13 @@ static int sq_fail(sq_store *q, int rc, att_diag *d, const char *what)
         err = ATT_ESTORE;
         break;
     }
-    return att_diag_fail(d, err, (rc & 0xff) == SQLITE_CONSTRAINT ? "store.constraint" : "store.sqlite",
+    return att_diag_fail(d, err,
+                         (rc & 0xff) == SQLITE_CONSTRAINT ? "store.constraint" : "store.sqlite",
                          what, "%s: %s", what, q->db ? sqlite3_errmsg(q->db) : sqlite3_errstr(rc));
 }
 
 /* Steps st once. Inside a write transaction the step counts toward the injected fault. */
-static int sq_step(sq_store *q, sqlite3_stmt *st)
+int att__sq_step(att__sq_store *q, sqlite3_stmt *st)
 {
     if (q->in_write && q->fault_nth > 0 && --q->fault_nth == 0) {
         q->fault_hit = 1;
@@ -189,150 +151,58 @@ static int sq_step(sq_store *q, sqlite3_stmt *st)
 }
 
 /* Makes a statement ready for its next use. */
-static void sq_done(sqlite3_stmt *st)
+void att__sq_done(sqlite3_stmt *st)
 {
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
 }
 
 /* Runs a statement that returns no rows to completion; ATT_OK or the mapped failure. */
-static int sq_run(sq_store *q, enum stmt_id id, att_diag *d, const char *what)
+int att__sq_run(att__sq_store *q, enum att__sq_stmt id, att_diag *d, const char *what)
 {
     sqlite3_stmt *st = q->st[id];
-    int rc = sq_step(q, st);
-    int err = rc == SQLITE_DONE ? ATT_OK : sq_fail(q, rc, d, what);
-    sq_done(st);
+    int rc = att__sq_step(q, st);
+    int err = rc == SQLITE_DONE ? ATT_OK : att__sq_fail(q, rc, d, what);
+    att__sq_done(st);
     return err;
-}
-
-static int bind_text(sqlite3_stmt *st, int i, const char *s, size_t n)
-{
-    return sqlite3_bind_text(st, i, s, (int)n, SQLITE_STATIC);
-}
-
-static int bind_str(sqlite3_stmt *st, int i, const char *s)
-{
-    return bind_text(st, i, s, strlen(s));
-}
-
-/* Copies text column i into a malloc'd NUL-terminated string; NULL when out of memory. */
-static char *col_text(sqlite3_stmt *st, int i, size_t *len)
-{
-    const unsigned char *p = sqlite3_column_text(st, i);
-    if (!p && sqlite3_errcode(sqlite3_db_handle(st)) == SQLITE_NOMEM)
-        return NULL;
-    size_t n = p ? (size_t)sqlite3_column_bytes(st, i) : 0;
-    char *s = malloc(n + 1);
-    if (!s)
-        return NULL;
-    if (n)
-        memcpy(s, p, n);
-    s[n] = 0;
-    if (len)
-        *len = n;
-    return s;
-}
-
-/* Copies blob column i into a malloc'd buffer (NUL-terminated, not counted). */
-static uint8_t *col_blob(sqlite3_stmt *st, int i, size_t *len)
-{
-    const void *p = sqlite3_column_blob(st, i);
-    if (!p && sqlite3_errcode(sqlite3_db_handle(st)) == SQLITE_NOMEM)
-        return NULL;
-    size_t n = p ? (size_t)sqlite3_column_bytes(st, i) : 0;
-    uint8_t *v = malloc(n + 1);
-    if (!v)
-        return NULL;
-    if (n)
-        memcpy(v, p, n);
-    v[n] = 0;
-    *len = n;
-    return v;
-}
-
-/* Grows a malloc'd array of elem-sized items so that index n fits. */
-static int grow(void **arr, size_t *cap, size_t n, size_t elem)
-{
-    if (n < *cap)
-        return ATT_OK;
-    size_t ncap = *cap ? *cap * 2 : 16;
-    if (ncap > SIZE_MAX / elem)
-        return ATT_ENOMEM;
-    void *p = realloc(*arr, ncap * elem);
-    if (!p)
-        return ATT_ENOMEM;
-    memset((char *)p + *cap * elem, 0, (ncap - *cap) * elem);
-    *arr = p;
-    *cap = ncap;
-    return ATT_OK;
-}
-
-static int row_provider(sqlite3_stmt *st, att__store_provider *p)
-{
-    p->name = col_text(st, 0, NULL);
-    p->issuer = col_text(st, 1, NULL);
-    p->host = col_text(st, 2, NULL);
-    p->trust_mode = col_text(st, 3, NULL);
-    p->created = sqlite3_column_int64(st, 4);
-    p->version = sqlite3_column_int64(st, 5);
-    if (!p->name || !p->issuer || !p->host || !p->trust_mode) {
-        att__store_provider_clear(p);
-        return ATT_ENOMEM;
-    }
-    return ATT_OK;
-}
-
-static int row_policy(sqlite3_stmt *st, att__store_policy *p)
-{
-    p->provider = col_text(st, 0, NULL);
-    p->type = col_text(st, 1, NULL);
-    p->jws = col_text(st, 2, &p->jws_len);
-    p->text = col_text(st, 3, &p->text_len);
-    p->version = sqlite3_column_int64(st, 4);
-    p->updated = sqlite3_column_int64(st, 5);
-    if (!p->provider || !p->type || !p->jws || !p->text) {
-        att__store_policy_clear(p);
-        return ATT_ENOMEM;
-    }
-    return ATT_OK;
 }
 
 /* ---- transactions ---- */
 
 /* Starts a write: takes the mutex, BEGIN IMMEDIATE (waiting up to the busy timeout for
  * another process), and advances the generation into *gen. The mutex is held on return
- * whatever the result; wr_end releases it. */
-static int wr_begin(sq_store *q, int64_t *gen, att_diag *d)
+ * whatever the result; att__sq_wr_end releases it. */
+int att__sq_wr_begin(att__sq_store *q, int64_t *gen, att_diag *d)
 {
     pthread_mutex_lock(&q->mu);
     q->in_write = 1;
-    int err = sq_run(q, ST_BEGIN_WRITE, d, "begin write");
+    int err = att__sq_run(q, ATT_SQ_BEGIN_WRITE, d, "begin write");
     if (err != ATT_OK)
         return err;
-    sqlite3_stmt *st = q->st[ST_GEN_BUMP];
-    int rc = sq_step(q, st);
+    sqlite3_stmt *st = q->st[ATT_SQ_GEN_BUMP];
+    int rc = att__sq_step(q, st);
     if (rc == SQLITE_ROW) {
         *gen = sqlite3_column_int64(st, 0);
         err = ATT_OK;
     } else {
-        err = sq_fail(q, rc, d, "advance generation");
+        err = att__sq_fail(q, rc, d, "advance generation");
     }
-    sq_done(st);
+    att__sq_done(st);
     return err;
 }
 
-/* Ends a write begun by wr_begin: COMMIT when err is ATT_OK, else (or when COMMIT fails)
+/* Ends a write begun by att__sq_wr_begin: COMMIT when err is ATT_OK, else (or when COMMIT fails)
  * ROLLBACK. Releases the mutex, then tells the watchers about a committed change c. */
-static int wr_end(sq_store *q, int err, const att__store_change *c, att_diag *d)
+int att__sq_wr_end(att__sq_store *q, int err, const att__store_change *c, att_diag *d)
 {
     if (err == ATT_OK)
-        err = sq_run(q, ST_COMMIT, d, "commit");
+        err = att__sq_run(q, ATT_SQ_COMMIT, d, "commit");
     if (err != ATT_OK && !sqlite3_get_autocommit(q->db)) {
         /* Not fault-counted: the rollback is what we are testing. SQLite may already have
          * rolled back on its own (I/O errors, out of memory): get_autocommit says so. */
         q->in_write = 0;
-        sqlite3_step(q->st[ST_ROLLBACK]);
-        sq_done(q->st[ST_ROLLBACK]);
+        sqlite3_step(q->st[ATT_SQ_ROLLBACK]);
+        att__sq_done(q->st[ATT_SQ_ROLLBACK]);
     }
     q->in_write = 0;
     pthread_mutex_unlock(&q->mu);
@@ -342,434 +212,40 @@ static int wr_end(sq_store *q, int err, const att__store_change *c, att_diag *d)
 }
 
 /* Ends a read transaction (COMMIT, or ROLLBACK after a failure). Mutex held. */
-static int rd_end(sq_store *q, int err, att_diag *d)
+int att__sq_rd_end(att__sq_store *q, int err, att_diag *d)
 {
     if (err == ATT_OK)
-        err = sq_run(q, ST_COMMIT, d, "end read");
+        err = att__sq_run(q, ATT_SQ_COMMIT, d, "end read");
     if (err != ATT_OK && !sqlite3_get_autocommit(q->db)) {
-        sqlite3_step(q->st[ST_ROLLBACK]);
-        sq_done(q->st[ST_ROLLBACK]);
+        sqlite3_step(q->st[ATT_SQ_ROLLBACK]);
+        att__sq_done(q->st[ATT_SQ_ROLLBACK]);
     }
     return err;
 }
 
-/* ---- generation, ping ---- */
+/* ---- generation ---- */
 
-static int gen_locked(sq_store *q, int64_t *gen, att_diag *d)
+int att__sq_gen_locked(att__sq_store *q, int64_t *gen, att_diag *d)
 {
-    sqlite3_stmt *st = q->st[ST_GEN_GET];
-    int rc = sq_step(q, st);
+    sqlite3_stmt *st = q->st[ATT_SQ_GEN_GET];
+    int rc = att__sq_step(q, st);
     int err = ATT_OK;
     if (rc == SQLITE_ROW)
         *gen = sqlite3_column_int64(st, 0);
     else
-        err = rc == SQLITE_DONE ? att_diag_fail(d, ATT_ESTORE, "store.schema", "meta",
-                                                "generation row missing")
-                                : sq_fail(q, rc, d, "read generation");
-    sq_done(st);
-    return err;
-}
-
-static int sq_generation(att__store *s, int64_t *gen, att_diag *d)
-{
-    sq_store *q = sq(s);
-    pthread_mutex_lock(&q->mu);
-    int err = gen_locked(q, gen, d);
-    pthread_mutex_unlock(&q->mu);
-    return err;
-}
-
-static int sq_ping(att__store *s, att_diag *d)
-{
-    int64_t gen;
-    return sq_generation(s, &gen, d);
-}
-
-/* ---- providers ---- */
-
-static int sq_provider_put(att__store *s, const att__store_provider *p, int64_t *version,
-                           att_diag *d)
-{
-    sq_store *q = sq(s);
-    int64_t gen = 0;
-    int err = wr_begin(q, &gen, d);
-    if (err == ATT_OK) {
-        sqlite3_stmt *st = q->st[ST_PROV_PUT];
-        bind_str(st, 1, p->name);
-        bind_str(st, 2, p->issuer);
-        bind_str(st, 3, p->host);
-        bind_str(st, 4, p->trust_mode);
-        sqlite3_bind_int64(st, 5, att__now());
-        sqlite3_bind_int64(st, 6, gen);
-        err = sq_run(q, ST_PROV_PUT, d, "write provider");
-    }
-    att__store_change c = {ATT_STORE_CHANGE_PROVIDER, p->name, NULL, gen};
-    err = wr_end(q, err, &c, d);
-    if (err == ATT_OK && version)
-        *version = gen;
-    return err;
-}
-
-static int sq_provider_get(att__store *s, const char *name, att__store_provider *out,
-                           att_diag *d)
-{
-    sq_store *q = sq(s);
-    pthread_mutex_lock(&q->mu);
-    sqlite3_stmt *st = q->st[ST_PROV_GET];
-    bind_str(st, 1, name);
-    int rc = sq_step(q, st);
-    int err;
-    if (rc == SQLITE_ROW)
-        err = row_provider(st, out);
-    else if (rc == SQLITE_DONE)
-        err = att_diag_fail(d, ATT_ENOTFOUND, "store.notfound", "provider",
-                            "no provider named \"%.63s\"", name);
-    else
-        err = sq_fail(q, rc, d, "read provider");
-    sq_done(st);
-    pthread_mutex_unlock(&q->mu);
-    return err;
-}
-
-static int prov_list_locked(sq_store *q, att__store_provider **out, size_t *n, att_diag *d)
-{
-    sqlite3_stmt *st = q->st[ST_PROV_LIST];
-    att__store_provider *v = NULL;
-    size_t cnt = 0, cap = 0;
-    int rc, err = ATT_OK;
-    while ((rc = sq_step(q, st)) == SQLITE_ROW) {
-        if ((err = grow((void **)&v, &cap, cnt, sizeof(*v))) != ATT_OK ||
-            (err = row_provider(st, &v[cnt])) != ATT_OK)
-            break;
-        cnt++;
-    }
-    if (err == ATT_OK && rc != SQLITE_DONE)
-        err = sq_fail(q, rc, d, "list providers");
-    sq_done(st);
-    if (err != ATT_OK) {
-        att__store_providers_free(v, cnt);
-        return err == ATT_ENOMEM ? att_diag_fail(d, err, "store.memory", "providers",
-                                                 "out of memory listing providers")
-                                 : err;
-    }
-    *out = v;
-    *n = cnt;
-    return ATT_OK;
-}
-
-static int sq_provider_list(att__store *s, att__store_provider **out, size_t *n, att_diag *d)
-{
-    sq_store *q = sq(s);
-    pthread_mutex_lock(&q->mu);
-    int err = prov_list_locked(q, out, n, d);
-    pthread_mutex_unlock(&q->mu);
-    return err;
-}
-
-static int sq_provider_delete(att__store *s, const char *name, att_diag *d)
-{
-    sq_store *q = sq(s);
-    int64_t gen = 0;
-    int err = wr_begin(q, &gen, d);
-    if (err == ATT_OK) {
-        bind_str(q->st[ST_PROV_DEL], 1, name);
-        err = sq_run(q, ST_PROV_DEL, d, "delete provider");
-        if (err == ATT_OK && sqlite3_changes(q->db) == 0)
-            err = att_diag_fail(d, ATT_ENOTFOUND, "store.notfound", "provider",
-                                "no provider named \"%.63s\"", name);
-    }
-    att__store_change c = {ATT_STORE_CHANGE_PROVIDER, name, NULL, gen};
-    return wr_end(q, err, &c, d);
-}
-
-/* ---- policies ---- */
-
-static int sq_policy_put(att__store *s, const char *provider, const char *type, const char *jws,
-                         size_t jws_len, const char *text, size_t text_len, int64_t *version,
-                         att_diag *d)
-{
-    sq_store *q = sq(s);
-    int64_t gen = 0;
-    int err = wr_begin(q, &gen, d);
-    if (err == ATT_OK) {
-        /* Checked here rather than left to the foreign key so the caller learns which
-         * thing is missing. */
-        sqlite3_stmt *st = q->st[ST_PROV_EXISTS];
-        bind_str(st, 1, provider);
-        int rc = sq_step(q, st);
-        if (rc == SQLITE_DONE)
-            err = att_diag_fail(d, ATT_ENOTFOUND, "store.notfound", "provider",
-                                "no provider named \"%.63s\"", provider);
-        else if (rc != SQLITE_ROW)
-            err = sq_fail(q, rc, d, "read provider");
-        sq_done(st);
-    }
-    if (err == ATT_OK) {
-        sqlite3_stmt *st = q->st[ST_POL_PUT];
-        bind_str(st, 1, provider);
-        bind_str(st, 2, type);
-        bind_text(st, 3, jws, jws_len);
-        bind_text(st, 4, text, text_len);
-        sqlite3_bind_int64(st, 5, gen);
-        sqlite3_bind_int64(st, 6, att__now());
-        err = sq_run(q, ST_POL_PUT, d, "write policy");
-    }
-    att__store_change c = {ATT_STORE_CHANGE_POLICY, provider, type, gen};
-    err = wr_end(q, err, &c, d);
-    if (err == ATT_OK && version)
-        *version = gen;
-    return err;
-}
-
-static int sq_policy_get(att__store *s, const char *provider, const char *type,
-                         att__store_policy *out, att_diag *d)
-{
-    sq_store *q = sq(s);
-    pthread_mutex_lock(&q->mu);
-    sqlite3_stmt *st = q->st[ST_POL_GET];
-    bind_str(st, 1, provider);
-    bind_str(st, 2, type);
-    int rc = sq_step(q, st);
-    int err;
-    if (rc == SQLITE_ROW)
-        err = row_policy(st, out);
-    else if (rc == SQLITE_DONE)
-        err = att_diag_fail(d, ATT_ENOTFOUND, "store.notfound", "policy",
-                            "no %.32s policy stored for provider \"%.63s\"", type, provider);
-    else
-        err = sq_fail(q, rc, d, "read policy");
-    sq_done(st);
-    pthread_mutex_unlock(&q->mu);
-    return err;
-}
-
-static int pol_list_locked(sq_store *q, const char *provider, att__store_policy **out, size_t *n,
-                           att_diag *d)
-{
-    sqlite3_stmt *st = q->st[provider ? ST_POL_LIST_ONE : ST_POL_LIST_ALL];
-    if (provider)
-        bind_str(st, 1, provider);
-    att__store_policy *v = NULL;
-    size_t cnt = 0, cap = 0;
-    int rc, err = ATT_OK;
-    while ((rc = sq_step(q, st)) == SQLITE_ROW) {
-        if ((err = grow((void **)&v, &cap, cnt, sizeof(*v))) != ATT_OK ||
-            (err = row_policy(st, &v[cnt])) != ATT_OK)
-            break;
-        cnt++;
-    }
-    if (err == ATT_OK && rc != SQLITE_DONE)
-        err = sq_fail(q, rc, d, "list policies");
-    sq_done(st);
-    if (err != ATT_OK) {
-        att__store_policies_free(v, cnt);
-        return err == ATT_ENOMEM ? att_diag_fail(d, err, "store.memory", "policies",
-                                                 "out of memory listing policies")
-                                 : err;
-    }
-    *out = v;
-    *n = cnt;
-    return ATT_OK;
-}
-
-static int sq_policy_list(att__store *s, const char *provider, att__store_policy **out,
-                          size_t *n, att_diag *d)
-{
-    sq_store *q = sq(s);
-    pthread_mutex_lock(&q->mu);
-    int err = pol_list_locked(q, provider, out, n, d);
-    pthread_mutex_unlock(&q->mu);
-    return err;
-}
-
-static int sq_policy_delete(att__store *s, const char *provider, const char *type, att_diag *d)
-{
-    sq_store *q = sq(s);
-    int64_t gen = 0;
-    int err = wr_begin(q, &gen, d);
-    if (err == ATT_OK) {
-        bind_str(q->st[ST_POL_DEL], 1, provider);
-        bind_str(q->st[ST_POL_DEL], 2, type);
-        err = sq_run(q, ST_POL_DEL, d, "delete policy");
-        if (err == ATT_OK && sqlite3_changes(q->db) == 0)
-            err = att_diag_fail(d, ATT_ENOTFOUND, "store.notfound", "policy",
-                                "no %.32s policy stored for provider \"%.63s\"", type,
-                                provider);
-    }
-    att__store_change c = {ATT_STORE_CHANGE_POLICY, provider, type, gen};
-    return wr_end(q, err, &c, d);
-}
-
-/* ---- key/value ---- */
-
-/* Reads the version of (ns, key) inside the current transaction: ATT_OK, ATT_ENOTFOUND. */
-static int kv_version_locked(sq_store *q, const char *ns, const char *key, int64_t *version,
-                             att_diag *d)
-{
-    sqlite3_stmt *st = q->st[ST_KV_GET];
-    bind_str(st, 1, ns);
-    bind_str(st, 2, key);
-    int rc = sq_step(q, st);
-    int err = ATT_OK;
-    if (rc == SQLITE_ROW)
-        *version = sqlite3_column_int64(st, 1);
-    else if (rc == SQLITE_DONE)
-        err = att_diag_fail(d, ATT_ENOTFOUND, "store.notfound", "key", "no key \"%.100s\" in %.60s",
-                            key, ns);
-    else
-        err = sq_fail(q, rc, d, "read key");
-    sq_done(st);
-    return err;
-}
-
-static int sq_kv_put(att__store *s, const char *ns, const char *key, const void *value, size_t len,
-                     int64_t expect_version, int64_t *version, att_diag *d)
-{
-    sq_store *q = sq(s);
-    int64_t gen = 0;
-    int err = wr_begin(q, &gen, d);
-    if (err == ATT_OK) {
-        enum stmt_id id = expect_version == ATT_STORE_ANY_VERSION ? ST_KV_UPSERT
-                          : expect_version == 0                   ? ST_KV_CREATE
-                                                                  : ST_KV_REPLACE;
-        sqlite3_stmt *st = q->st[id];
-        bind_str(st, 1, ns);
-        bind_str(st, 2, key);
-        /* A NULL pointer would bind SQL NULL; an empty value is a zero-length blob. */
-        sqlite3_bind_blob(st, 3, len ? value : "", (int)len, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 4, gen);
-        sqlite3_bind_int64(st, 5, att__now());
-        if (id == ST_KV_REPLACE)
-            sqlite3_bind_int64(st, 6, expect_version);
-        err = sq_run(q, id, d, "write key");
-        if (err == ATT_OK && sqlite3_changes(q->db) == 0)
-            err = att_diag_fail(d, ATT_EMISMATCH, "store.version", "key",
-                                "key \"%.100s\" in %.60s %s", key, ns,
-                                id == ST_KV_CREATE ? "already exists"
-                                                   : "is absent or has another version");
-    }
-    att__store_change c = {ATT_STORE_CHANGE_KV, ns, key, gen};
-    err = wr_end(q, err, &c, d);
-    if (err == ATT_OK && version)
-        *version = gen;
-    return err;
-}
-
-static int sq_kv_get(att__store *s, const char *ns, const char *key, uint8_t **value,
-                     size_t *len, int64_t *version, att_diag *d)
-{
-    sq_store *q = sq(s);
-    pthread_mutex_lock(&q->mu);
-    sqlite3_stmt *st = q->st[ST_KV_GET];
-    bind_str(st, 1, ns);
-    bind_str(st, 2, key);
-    int rc = sq_step(q, st);
-    int err = ATT_OK;
-    if (rc == SQLITE_ROW) {
-        size_t n = 0;
-        *value = col_blob(st, 0, &n);
-        if (!*value)
-            err = att_diag_fail(d, ATT_ENOMEM, "store.memory", "key", "out of memory");
-        if (len)
-            *len = n;
-        if (version)
-            *version = sqlite3_column_int64(st, 1);
-    } else if (rc == SQLITE_DONE) {
-        err = att_diag_fail(d, ATT_ENOTFOUND, "store.notfound", "key", "no key \"%.100s\" in %.60s",
-                            key, ns);
-    } else {
-        err = sq_fail(q, rc, d, "read key");
-    }
-    sq_done(st);
-    pthread_mutex_unlock(&q->mu);
-    return err;
-}
-
-static int sq_kv_list(att__store *s, const char *ns, att__store_kv **out, size_t *n, att_diag *d)
-{
-    sq_store *q = sq(s);
-    pthread_mutex_lock(&q->mu);
-    sqlite3_stmt *st = q->st[ST_KV_LIST];
-    bind_str(st, 1, ns);
-    att__store_kv *v = NULL;
-    size_t cnt = 0, cap = 0;
-    int rc, err = ATT_OK;
-    while ((rc = sq_step(q, st)) == SQLITE_ROW) {
-        if ((err = grow((void **)&v, &cap, cnt, sizeof(*v))) != ATT_OK)
-            break;
-        v[cnt].key = col_text(st, 0, NULL);
-        v[cnt].value = col_blob(st, 1, &v[cnt].len);
-        v[cnt].version = sqlite3_column_int64(st, 2);
-        v[cnt].updated = sqlite3_column_int64(st, 3);
-        cnt++;
-        if (!v[cnt - 1].key || !v[cnt - 1].value) {
-            err = ATT_ENOMEM;
-            break;
-        }
-    }
-    if (err == ATT_OK && rc != SQLITE_DONE)
-        err = sq_fail(q, rc, d, "list keys");
-    else if (err == ATT_ENOMEM)
-        err = att_diag_fail(d, err, "store.memory", "keys", "out of memory listing keys");
-    sq_done(st);
-    pthread_mutex_unlock(&q->mu);
-    if (err != ATT_OK) {
-        att__store_kvs_free(v, cnt);
-        return err;
-    }
-    *out = v;
-    *n = cnt;
-    return ATT_OK;
-}
-
-static int sq_kv_delete(att__store *s, const char *ns, const char *key, int64_t expect_version,
-                        att_diag *d)
-{
-    sq_store *q = sq(s);
-    int64_t gen = 0, cur = 0;
-    int err = wr_begin(q, &gen, d);
-    if (err == ATT_OK)
-        err = kv_version_locked(q, ns, key, &cur, d);
-    if (err == ATT_OK && expect_version != ATT_STORE_ANY_VERSION && cur != expect_version)
-        err = att_diag_fail(d, ATT_EMISMATCH, "store.version", "key",
-                            "key \"%.100s\" in %.60s has another version", key, ns);
-    if (err == ATT_OK) {
-        bind_str(q->st[ST_KV_DEL], 1, ns);
-        bind_str(q->st[ST_KV_DEL], 2, key);
-        err = sq_run(q, ST_KV_DEL, d, "delete key");
-    }
-    att__store_change c = {ATT_STORE_CHANGE_KV, ns, key, gen};
-    return wr_end(q, err, &c, d);
-}
-
-/* ---- bulk read ---- */
-
-static int sq_read_all(att__store *s, att__store_data *out, att_diag *d)
-{
-    sq_store *q = sq(s);
-    pthread_mutex_lock(&q->mu);
-    /* One read transaction: in WAL mode it sees one committed state throughout, so the
-     * generation matches the lists exactly. */
-    int err = sq_run(q, ST_BEGIN_READ, d, "begin read");
-    if (err == ATT_OK)
-        err = gen_locked(q, &out->generation, d);
-    if (err == ATT_OK)
-        err = prov_list_locked(q, &out->providers, &out->n_providers, d);
-    if (err == ATT_OK)
-        err = pol_list_locked(q, NULL, &out->policies, &out->n_policies, d);
-    err = rd_end(q, err, d);
-    pthread_mutex_unlock(&q->mu);
-    if (err != ATT_OK)
-        att__store_data_clear(out);
+        err = rc == SQLITE_DONE
+                  ? att_diag_fail(d, ATT_ESTORE, "store.schema", "meta", "generation row missing")
+                  : att__sq_fail(q, rc, d, "read generation");
+    att__sq_done(st);
     return err;
 }
 
 /* ---- open / close ---- */
 
-static void sq_close(att__store *s)
+void att__sq_close(att__store *s)
 {
-    sq_store *q = sq(s);
-    for (int i = 0; i < ST__COUNT; i++)
+    att__sq_store *q = att__sq(s);
+    for (int i = 0; i < ATT_SQ__COUNT; i++)
         sqlite3_finalize(q->st[i]);
     /* In WAL mode the last connection to close checkpoints and removes the -wal file. */
     sqlite3_close_v2(q->db);
@@ -777,26 +253,6 @@ static void sq_close(att__store *s)
     att__store_base_fini(&q->base);
     free(q);
 }
-
-static const att__store_ops sqlite_ops = {
-    .name = "sqlite",
-    .close = sq_close,
-    .ping = sq_ping,
-    .generation = sq_generation,
-    .provider_put = sq_provider_put,
-    .provider_get = sq_provider_get,
-    .provider_list = sq_provider_list,
-    .provider_delete = sq_provider_delete,
-    .policy_put = sq_policy_put,
-    .policy_get = sq_policy_get,
-    .policy_list = sq_policy_list,
-    .policy_delete = sq_policy_delete,
-    .kv_put = sq_kv_put,
-    .kv_get = sq_kv_get,
-    .kv_list = sq_kv_list,
-    .kv_delete = sq_kv_delete,
-    .read_all = sq_read_all,
-};
 
 /* Runs SQL that returns at most one row and copies its first column as text into out
  * (empty when no row). For pragmas at open. */
@@ -821,7 +277,7 @@ static int pragma(sqlite3 *db, const char *sql, char *out, size_t cap)
 
 /* Applies pending migrations, each in its own IMMEDIATE transaction (so two processes
  * opening the same new database apply each migration once). */
-static int migrate(sq_store *q, att_diag *d)
+static int migrate(att__sq_store *q, att_diag *d)
 {
     char buf[32];
     int rc = sqlite3_exec(q->db,
@@ -829,13 +285,13 @@ static int migrate(sq_store *q, att_diag *d)
                           "version INTEGER PRIMARY KEY, applied INTEGER NOT NULL)",
                           NULL, NULL, NULL);
     if (rc != SQLITE_OK)
-        return sq_fail(q, rc, d, "create schema_version");
+        return att__sq_fail(q, rc, d, "create schema_version");
     for (;;) {
         rc = sqlite3_exec(q->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
         if (rc != SQLITE_OK)
-            return sq_fail(q, rc, d, "begin migration");
-        rc = pragma(q->db, "SELECT coalesce(max(version), 0) FROM schema_version", buf,
-                    sizeof(buf));
+            return att__sq_fail(q, rc, d, "begin migration");
+        rc =
+            pragma(q->db, "SELECT coalesce(max(version), 0) FROM schema_version", buf, sizeof(buf));
         if (rc != SQLITE_OK)
             break;
         long v = strtol(buf, NULL, 10);
@@ -856,8 +312,8 @@ static int migrate(sq_store *q, att_diag *d)
         if (rc != SQLITE_OK)
             break;
         sqlite3_stmt *st = NULL;
-        rc = sqlite3_prepare_v2(q->db, "INSERT INTO schema_version (version, applied) VALUES (?1, ?2)",
-                                -1, &st, NULL);
+        rc = sqlite3_prepare_v2(
+            q->db, "INSERT INTO schema_version (version, applied) VALUES (?1, ?2)", -1, &st, NULL);
         if (rc == SQLITE_OK) {
             sqlite3_bind_int64(st, 1, v + 1);
             sqlite3_bind_int64(st, 2, att__now());
@@ -872,7 +328,7 @@ static int migrate(sq_store *q, att_diag *d)
             break;
         att__info("store migrated", "backend=sqlite schema_version=%ld", v + 1);
     }
-    int err = sq_fail(q, rc, d, "migrate schema");
+    int err = att__sq_fail(q, rc, d, "migrate schema");
     if (!sqlite3_get_autocommit(q->db))
         sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
     return err;
@@ -923,8 +379,7 @@ static int prepare_files(const char *dir, char **path, att_diag *d)
     return ATT_OK;
 }
 
-int att__store_sqlite_open(const char *data_dir, int busy_timeout_ms, att__store **out,
-                           att_diag *d)
+int att__store_sqlite_open(const char *data_dir, int busy_timeout_ms, att__store **out, att_diag *d)
 {
     *out = NULL;
     char *path = NULL;
@@ -932,12 +387,12 @@ int att__store_sqlite_open(const char *data_dir, int busy_timeout_ms, att__store
     if (err != ATT_OK)
         return err;
 
-    sq_store *q = calloc(1, sizeof(*q));
+    att__sq_store *q = calloc(1, sizeof(*q));
     if (!q) {
         free(path);
         return att_diag_fail(d, ATT_ENOMEM, "store.memory", "store", "out of memory");
     }
-    if (att__store_base_init(&q->base, &sqlite_ops) != ATT_OK) {
+    if (att__store_base_init(&q->base, &att__sq_ops) != ATT_OK) {
         free(path);
         free(q);
         return att_diag_fail(d, ATT_EINTERNAL, "store.init", "mutex", "cannot create a mutex");
@@ -952,12 +407,11 @@ int att__store_sqlite_open(const char *data_dir, int busy_timeout_ms, att__store
     /* FULLMUTEX on top of our own mutex costs nothing measurable off the hot path and
      * keeps the connection safe should a future change forget the lock. NOFOLLOW refuses
      * a symlink planted where the database should be. */
-    int rc = sqlite3_open_v2(path, &q->db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_NOFOLLOW,
-                             NULL);
+    int rc = sqlite3_open_v2(
+        path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_NOFOLLOW, NULL);
     free(path);
     if (rc != SQLITE_OK) {
-        err = sq_fail(q, rc, d, "open database");
+        err = att__sq_fail(q, rc, d, "open database");
         goto fail;
     }
     sqlite3_extended_result_codes(q->db, 1);
@@ -966,7 +420,7 @@ int att__store_sqlite_open(const char *data_dir, int busy_timeout_ms, att__store
 
     char val[32];
     if ((rc = pragma(q->db, "PRAGMA journal_mode = WAL", val, sizeof(val))) != SQLITE_OK) {
-        err = sq_fail(q, rc, d, "set journal mode");
+        err = att__sq_fail(q, rc, d, "set journal mode");
         goto fail;
     }
     if (strcmp(val, "wal") != 0) {
@@ -978,7 +432,7 @@ int att__store_sqlite_open(const char *data_dir, int busy_timeout_ms, att__store
         (rc = pragma(q->db, "PRAGMA trusted_schema = OFF", val, sizeof(val))) != SQLITE_OK ||
         (rc = pragma(q->db, "PRAGMA foreign_keys = ON", val, sizeof(val))) != SQLITE_OK ||
         (rc = pragma(q->db, "PRAGMA foreign_keys", val, sizeof(val))) != SQLITE_OK) {
-        err = sq_fail(q, rc, d, "set pragmas");
+        err = att__sq_fail(q, rc, d, "set pragmas");
         goto fail;
     }
     if (strcmp(val, "1") != 0) {
@@ -989,31 +443,31 @@ int att__store_sqlite_open(const char *data_dir, int busy_timeout_ms, att__store
 
     if ((err = migrate(q, d)) != ATT_OK)
         goto fail;
-    for (int i = 0; i < ST__COUNT; i++) {
-        rc = sqlite3_prepare_v3(q->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &q->st[i],
-                                NULL);
+    for (int i = 0; i < ATT_SQ__COUNT; i++) {
+        rc = sqlite3_prepare_v3(q->db, att__sq_stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+                                &q->st[i], NULL);
         if (rc != SQLITE_OK) {
-            err = sq_fail(q, rc, d, "prepare statement");
+            err = att__sq_fail(q, rc, d, "prepare statement");
             goto fail;
         }
     }
     int64_t gen = 0;
-    if ((err = gen_locked(q, &gen, d)) != ATT_OK)
+    if ((err = att__sq_gen_locked(q, &gen, d)) != ATT_OK)
         goto fail;
     atomic_store(&q->base.notified_gen, gen);
     *out = &q->base;
     return ATT_OK;
 
 fail:
-    sq_close(&q->base);
+    att__sq_close(&q->base);
     return err;
 }
 
 void att__store_sqlite_fail_nth(att__store *s, int nth)
 {
-    if (!s || s->ops != &sqlite_ops)
+    if (!s || s->ops != &att__sq_ops)
         return;
-    sq_store *q = sq(s);
+    att__sq_store *q = att__sq(s);
     pthread_mutex_lock(&q->mu);
     q->fault_nth = nth > 0 ? nth : 0;
     q->fault_hit = 0;

@@ -215,8 +215,7 @@ int att__store_provider_put(att__store *s, const att__store_provider *p, int64_t
     return s->ops->provider_put(s, p, version, d);
 }
 
-int att__store_provider_get(att__store *s, const char *name, att__store_provider *out,
-                            att_diag *d)
+int att__store_provider_get(att__store *s, const char *name, att__store_provider *out, att_diag *d)
 {
     if (!s || !out)
         return bad_arg(d, "argument");
@@ -294,8 +293,8 @@ int att__store_policy_get(att__store *s, const char *provider, const char *type,
     return s->ops->policy_get(s, provider, type, out, d);
 }
 
-int att__store_policy_list(att__store *s, const char *provider, att__store_policy **out,
-                           size_t *n, att_diag *d)
+int att__store_policy_list(att__store *s, const char *provider, att__store_policy **out, size_t *n,
+                           att_diag *d)
 {
     if (!s || !out || !n)
         return bad_arg(d, "argument");
@@ -337,8 +336,8 @@ void att__store_policies_free(att__store_policy *v, size_t n)
 
 /* ---- key/value ---- */
 
-int att__store_kv_put(att__store *s, const char *ns, const char *key, const void *value,
-                      size_t len, int64_t expect_version, int64_t *version, att_diag *d)
+int att__store_kv_put(att__store *s, const char *ns, const char *key, const void *value, size_t len,
+                      int64_t expect_version, int64_t *version, att_diag *d)
 {
     if (!s)
         return bad_arg(d, "store");
@@ -353,8 +352,8 @@ int att__store_kv_put(att__store *s, const char *ns, const char *key, const void
     return s->ops->kv_put(s, ns, key, value, len, expect_version, version, d);
 }
 
-int att__store_kv_get(att__store *s, const char *ns, const char *key, uint8_t **value,
-                      size_t *len, int64_t *version, att_diag *d)
+int att__store_kv_get(att__store *s, const char *ns, const char *key, uint8_t **value, size_t *len,
+                      int64_t *version, att_diag *d)
 {
     if (!s || !value)
         return bad_arg(d, "argument");
@@ -366,8 +365,7 @@ int att__store_kv_get(att__store *s, const char *ns, const char *key, uint8_t **
     return s->ops->kv_get(s, ns, key, value, len, version, d);
 }
 
-int att__store_kv_list(att__store *s, const char *ns, att__store_kv **out, size_t *n,
-                       att_diag *d)
+int att__store_kv_list(att__store *s, const char *ns, att__store_kv **out, size_t *n, att_diag *d)
 {
     if (!s || !out || !n)
         return bad_arg(d, "argument");

@@ -164,8 +164,7 @@ int att__store_unwatch(att__store *s, int id);
 int att__store_provider_put(att__store *s, const att__store_provider *p, int64_t *version,
                             att_diag *d);
 /* Reads one provider into *out (caller clears it). ATT_ENOTFOUND if absent. */
-int att__store_provider_get(att__store *s, const char *name, att__store_provider *out,
-                            att_diag *d);
+int att__store_provider_get(att__store *s, const char *name, att__store_provider *out, att_diag *d);
 /* All providers sorted by name; *out is a malloc'd array (att__store_providers_free). */
 int att__store_provider_list(att__store *s, att__store_provider **out, size_t *n, att_diag *d);
 /* Deletes a provider and all its policies. ATT_ENOTFOUND if absent. */
@@ -187,8 +186,8 @@ int att__store_policy_get(att__store *s, const char *provider, const char *type,
                           att__store_policy *out, att_diag *d);
 /* Policies of one provider, or of all providers when provider is NULL, sorted by
  * (provider, type); *out is a malloc'd array (att__store_policies_free). */
-int att__store_policy_list(att__store *s, const char *provider, att__store_policy **out,
-                           size_t *n, att_diag *d);
+int att__store_policy_list(att__store *s, const char *provider, att__store_policy **out, size_t *n,
+                           att_diag *d);
 /* Deletes the stored policy of (provider, type). ATT_ENOTFOUND if none was stored (then
  * nothing changed and no watcher is called). */
 int att__store_policy_delete(att__store *s, const char *provider, const char *type, att_diag *d);
@@ -202,15 +201,14 @@ void att__store_policies_free(att__store_policy *v, size_t n);
  * ATT_STORE_ANY_VERSION writes unconditionally, 0 only creates (the key must not exist),
  * v > 0 only replaces the record whose version is v. A failed condition is ATT_EMISMATCH.
  * *version (may be NULL) receives the new version. */
-int att__store_kv_put(att__store *s, const char *ns, const char *key, const void *value,
-                      size_t len, int64_t expect_version, int64_t *version, att_diag *d);
+int att__store_kv_put(att__store *s, const char *ns, const char *key, const void *value, size_t len,
+                      int64_t expect_version, int64_t *version, att_diag *d);
 /* Reads (ns, key): *value malloc'd (caller frees), *len, *version (both may be NULL).
  * ATT_ENOTFOUND if absent. */
-int att__store_kv_get(att__store *s, const char *ns, const char *key, uint8_t **value,
-                      size_t *len, int64_t *version, att_diag *d);
+int att__store_kv_get(att__store *s, const char *ns, const char *key, uint8_t **value, size_t *len,
+                      int64_t *version, att_diag *d);
 /* All records of a namespace sorted by key; *out malloc'd (att__store_kvs_free). */
-int att__store_kv_list(att__store *s, const char *ns, att__store_kv **out, size_t *n,
-                       att_diag *d);
+int att__store_kv_list(att__store *s, const char *ns, att__store_kv **out, size_t *n, att_diag *d);
 /* Deletes (ns, key), under the same version condition as kv_put (0 is not allowed).
  * ATT_ENOTFOUND if absent, ATT_EMISMATCH if the version differs. */
 int att__store_kv_delete(att__store *s, const char *ns, const char *key, int64_t expect_version,

@@ -24,8 +24,7 @@ typedef struct att__store_ops {
     int (*ping)(att__store *s, att_diag *d);
     int (*generation)(att__store *s, int64_t *gen, att_diag *d);
 
-    int (*provider_put)(att__store *s, const att__store_provider *p, int64_t *version,
-                        att_diag *d);
+    int (*provider_put)(att__store *s, const att__store_provider *p, int64_t *version, att_diag *d);
     int (*provider_get)(att__store *s, const char *name, att__store_provider *out, att_diag *d);
     int (*provider_list)(att__store *s, att__store_provider **out, size_t *n, att_diag *d);
     int (*provider_delete)(att__store *s, const char *name, att_diag *d);
@@ -33,8 +32,8 @@ typedef struct att__store_ops {
     int (*policy_put)(att__store *s, const char *provider, const char *type, const char *jws,
                       size_t jws_len, const char *text, size_t text_len, int64_t *version,
                       att_diag *d);
-    int (*policy_get)(att__store *s, const char *provider, const char *type,
-                      att__store_policy *out, att_diag *d);
+    int (*policy_get)(att__store *s, const char *provider, const char *type, att__store_policy *out,
+                      att_diag *d);
     int (*policy_list)(att__store *s, const char *provider, att__store_policy **out, size_t *n,
                        att_diag *d);
     int (*policy_delete)(att__store *s, const char *provider, const char *type, att_diag *d);
@@ -64,8 +63,8 @@ struct att__store {
     pthread_cond_t watch_cv;  /* signalled when running drops */
     att__store_watcher watchers[ATT_STORE_MAX_WATCHERS];
     int next_id;
-    int running;                   /* callbacks in progress (all threads) */
-    _Atomic int64_t notified_gen;  /* highest generation passed to watchers */
+    int running;                  /* callbacks in progress (all threads) */
+    _Atomic int64_t notified_gen; /* highest generation passed to watchers */
 };
 
 /* Initialises the common head; ATT_ENOMEM/ATT_EINTERNAL if the mutex cannot be made. */

@@ -151,8 +151,7 @@ static void unsigned_jws_round_trips(void **state)
     for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
         char *jws = NULL;
         size_t len = 0;
-        assert_int_equal(att__policy_unsigned_jws(texts[i], strlen(texts[i]), &jws, &len),
-                         ATT_OK);
+        assert_int_equal(att__policy_unsigned_jws(texts[i], strlen(texts[i]), &jws, &len), ATT_OK);
         assert_int_equal(len, strlen(jws));
         assert_int_equal(strncmp(jws, "eyJhbGciOiJub25lIn0.", 20), 0);
         assert_int_equal(jws[len - 1], '.');
@@ -206,10 +205,8 @@ static void test_release(void *arg, void *compiled)
 
 static att__registry *open_registry(fixture *f, const char *issuer)
 {
-    att__registry_config cfg = {.issuer = issuer,
-                                .compile = test_compile,
-                                .release = test_release,
-                                .compile_arg = f};
+    att__registry_config cfg = {
+        .issuer = issuer, .compile = test_compile, .release = test_release, .compile_arg = f};
     att__registry *r = NULL;
     att_diag d;
     att_diag_clear(&d);
@@ -290,9 +287,9 @@ static void default_provider_is_created(void **state)
         assert_string_equal(att__policy_text(pol), att__default_policy_text((att__att_type)t));
         char *jws = NULL;
         size_t n = 0;
-        assert_int_equal(att__policy_unsigned_jws(att__policy_text(pol),
-                                                  att__policy_text_len(pol), &jws, &n),
-                         ATT_OK);
+        assert_int_equal(
+            att__policy_unsigned_jws(att__policy_text(pol), att__policy_text_len(pol), &jws, &n),
+            ATT_OK);
         assert_string_equal(att__policy_jws(pol), jws);
         assert_int_equal(att__policy_jws_len(pol), n);
         free(jws);
@@ -358,9 +355,9 @@ static void host_lookup(void **state)
     assert_int_equal(att__registry_put_provider(f->reg, "tenant2", "https://t2.example.com:8443",
                                                 "Alias.Example.ORG", ATT_TRUST_ISOLATED, &d),
                      ATT_OK);
-    assert_int_equal(att__registry_put_provider(f->reg, "v6", "http://[fd00::1]:8080", NULL,
-                                                ATT_TRUST_AAD, &d),
-                     ATT_OK);
+    assert_int_equal(
+        att__registry_put_provider(f->reg, "v6", "http://[fd00::1]:8080", NULL, ATT_TRUST_AAD, &d),
+        ATT_OK);
 
     const att__snapshot *s = att__registry_acquire(f->reg);
     assert_int_equal(att__snapshot_count(s), 4);
@@ -379,15 +376,24 @@ static void host_lookup(void **state)
         const char *host;
         const att__provider *want;
     } cases[] = {
-        {"tenant1.example.com", t1},  {"TENANT1.Example.COM:443", t1},
-        {"tenant1.example.com.", t1}, {"tenant1.example.com.:8443", t1},
-        {"alias.example.org", t2},    {"ALIAS.example.org:1", t2},
-        {"[fd00::1]:8080", v6},       {"[FD00::1]", v6},
-        {"t2.example.com", def},      {"127.0.0.1:8080", def},
-        {"127.0.0.1", def},           {"unknown.example.com", def},
-        {"tenant1.example.co", def},  {"tenant1.example.comx", def},
-        {"", def},                    {":8080", def},
-        {"[fd00::1", def},            {NULL, def},
+        {"tenant1.example.com", t1},
+        {"TENANT1.Example.COM:443", t1},
+        {"tenant1.example.com.", t1},
+        {"tenant1.example.com.:8443", t1},
+        {"alias.example.org", t2},
+        {"ALIAS.example.org:1", t2},
+        {"[fd00::1]:8080", v6},
+        {"[FD00::1]", v6},
+        {"t2.example.com", def},
+        {"127.0.0.1:8080", def},
+        {"127.0.0.1", def},
+        {"unknown.example.com", def},
+        {"tenant1.example.co", def},
+        {"tenant1.example.comx", def},
+        {"", def},
+        {":8080", def},
+        {"[fd00::1", def},
+        {NULL, def},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         const att__provider *got = att__snapshot_find(s, cases[i].host);
@@ -464,9 +470,8 @@ static void set_and_reset_policy(void **state)
     /* Unknown provider, bad arguments. */
     att_diag_clear(&d);
     assert_int_equal(set_text(f->reg, "nobody", ATT_TYPE_TPM, text, &d), ATT_ENOTFOUND);
-    assert_int_equal(
-        att__registry_set_policy(f->reg, "default", ATT_TYPE_TPM, "", 0, "x", 1, NULL),
-        ATT_EINVAL);
+    assert_int_equal(att__registry_set_policy(f->reg, "default", ATT_TYPE_TPM, "", 0, "x", 1, NULL),
+                     ATT_EINVAL);
     assert_int_equal(
         att__registry_set_policy(f->reg, "default", ATT_TYPE_TPM, "a.b.", 4, "x\0y", 3, NULL),
         ATT_EINVAL);
@@ -512,7 +517,8 @@ static void unchanged_policies_are_reused(void **state)
     assert_ptr_not_equal(s1, s2);
     const att__provider *p1 = att__snapshot_default(s1), *p2 = att__snapshot_default(s2);
     /* The Tpm policy is the same object (kept compiled); only Tdx was compiled. */
-    assert_ptr_equal(att__provider_policy(p1, ATT_TYPE_TPM), att__provider_policy(p2, ATT_TYPE_TPM));
+    assert_ptr_equal(att__provider_policy(p1, ATT_TYPE_TPM),
+                     att__provider_policy(p2, ATT_TYPE_TPM));
     assert_int_equal(atomic_load(&f->compiles), compiles + 1);
     att__snapshot_release(s1);
     att__snapshot_release(s2);
@@ -521,8 +527,8 @@ static void unchanged_policies_are_reused(void **state)
     assert_int_equal(set_text(f->reg, "default", ATT_TYPE_TPM, "uncompilable", NULL), ATT_OK);
     s1 = att__registry_acquire(f->reg);
     int err = 0;
-    assert_null(att__policy_compiled(att__provider_policy(att__snapshot_default(s1), ATT_TYPE_TPM),
-                                     &err));
+    assert_null(
+        att__policy_compiled(att__provider_policy(att__snapshot_default(s1), ATT_TYPE_TPM), &err));
     assert_int_equal(err, ATT_EPARSE);
     att__snapshot_release(s1);
 }
@@ -562,9 +568,9 @@ static void external_change_seen_on_refresh(void **state)
     att__store *other = NULL;
     att__store_config cfg = {.data_dir = f->dir};
     assert_int_equal(att__store_open(&cfg, &other, NULL), ATT_OK);
-    assert_int_equal(att__store_policy_put(other, "default", "SevSnpVm", "x.y.", 4, "snp", 3,
-                                           NULL, NULL),
-                     ATT_OK);
+    assert_int_equal(
+        att__store_policy_put(other, "default", "SevSnpVm", "x.y.", 4, "snp", 3, NULL, NULL),
+        ATT_OK);
     att__store_close(other);
 
     const att__snapshot *s = att__registry_acquire(f->reg);
@@ -592,13 +598,12 @@ static void providers_get_token_issuers(void **state)
     att__registry_close(f->reg);
     att__registry_config cfg = {.issuer = "http://127.0.0.1:8080", .signer = sg1};
     assert_int_equal(att__registry_open(f->store, &cfg, &f->reg, NULL), ATT_OK);
-    assert_int_equal(att__registry_put_provider(f->reg, "t1", "https://t1.example", NULL,
-                                                ATT_TRUST_AAD, NULL),
-                     ATT_OK);
+    assert_int_equal(
+        att__registry_put_provider(f->reg, "t1", "https://t1.example", NULL, ATT_TRUST_AAD, NULL),
+        ATT_OK);
     const att__snapshot *s1 = att__registry_acquire(f->reg);
     const att__token_issuer *ti_def = att__provider_token_issuer(att__snapshot_default(s1));
-    const att__token_issuer *ti_t1 =
-        att__provider_token_issuer(att__snapshot_find_name(s1, "t1"));
+    const att__token_issuer *ti_t1 = att__provider_token_issuer(att__snapshot_find_name(s1, "t1"));
     assert_non_null(ti_def);
     assert_non_null(ti_t1);
     assert_string_equal(att__token_issuer_url(ti_def), "http://127.0.0.1:8080");
@@ -627,6 +632,7 @@ static void providers_get_token_issuers(void **state)
 
 #define READERS 4
 #define SWAPS   60
+#define STORM   2000
 
 typedef struct race {
     att__registry *reg;
@@ -646,7 +652,7 @@ static void *reader(void *arg)
         const att__policy *pol = att__provider_policy(p, ATT_TYPE_SGX_ENCLAVE);
         const char *text = att__policy_text(pol);
         int ok = att__policy_is_default(pol) ? strcmp(text, dflt) == 0
-                                              : strncmp(text, "version=1.0; // rev ", 20) == 0;
+                                             : strncmp(text, "version=1.0; // rev ", 20) == 0;
         ok = ok && strlen(att__policy_hash_str(pol)) == ATT_POLICY_HASH_LEN &&
              strlen(att__policy_jws(pol)) == att__policy_jws_len(pol);
         if (ok && n % 64 == 0) {
@@ -673,15 +679,17 @@ static void concurrent_acquire_during_swaps(void **state)
     for (int i = 0; i < SWAPS; i++) {
         if (i % 3 == 2) {
             assert_int_equal(
-                att__registry_reset_policy(f->reg, "default", ATT_TYPE_SGX_ENCLAVE, NULL),
-                ATT_OK);
+                att__registry_reset_policy(f->reg, "default", ATT_TYPE_SGX_ENCLAVE, NULL), ATT_OK);
         } else {
             char text[64];
             snprintf(text, sizeof(text), "version=1.0; // rev %d", i);
-            assert_int_equal(set_text(f->reg, "default", ATT_TYPE_SGX_ENCLAVE, text, NULL),
-                             ATT_OK);
+            assert_int_equal(set_text(f->reg, "default", ATT_TYPE_SGX_ENCLAVE, text, NULL), ATT_OK);
         }
     }
+    /* Swap storm: forced rebuilds read the store but write nothing, so they swap much
+     * faster than policy writes can; each one releases the previous snapshot. */
+    for (int i = 0; i < STORM; i++)
+        assert_int_equal(att__registry_set_signer(f->reg, NULL, NULL, NULL), ATT_OK);
     atomic_store(&rc.stop, 1);
     for (int i = 0; i < READERS; i++)
         pthread_join(th[i], NULL);

@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,8 +63,8 @@ static void put_provider(att__store *s, const char *name, const char *host)
 {
     char issuer[300];
     snprintf(issuer, sizeof(issuer), "https://%s", host);
-    att__store_provider p = {.name = (char *)name, .issuer = issuer, .host = (char *)host,
-                             .trust_mode = "aad"};
+    att__store_provider p = {
+        .name = (char *)name, .issuer = issuer, .host = (char *)host, .trust_mode = "aad"};
     assert_int_equal(att__store_provider_put(s, &p, NULL, NULL), ATT_OK);
 }
 
@@ -125,8 +126,9 @@ static void newer_schema_is_refused(void **state)
     att__store_close(f->s);
     f->s = NULL;
     char v[16];
-    raw_query(f->db, "INSERT INTO schema_version (version, applied) VALUES (99, 0) RETURNING version",
-              v, sizeof(v));
+    raw_query(f->db,
+              "INSERT INTO schema_version (version, applied) VALUES (99, 0) RETURNING version", v,
+              sizeof(v));
     att__store_config cfg = {.data_dir = f->dir};
     att_diag d;
     att_diag_clear(&d);
@@ -183,7 +185,9 @@ static void file_mode_and_wal(void **state)
 static void provider_crud(void **state)
 {
     fixture *f = *state;
-    att__store_provider p = {.name = "t1", .issuer = "https://t1.example", .host = "t1.example",
+    att__store_provider p = {.name = "t1",
+                             .issuer = "https://t1.example",
+                             .host = "t1.example",
                              .trust_mode = "isolated"};
     int64_t v1 = 0, v2 = 0;
     assert_int_equal(att__store_provider_put(f->s, &p, &v1, NULL), ATT_OK);
@@ -208,8 +212,8 @@ static void provider_crud(void **state)
     att__store_provider_clear(&got);
 
     /* Hosts are unique, case-insensitively. */
-    att__store_provider clash = {.name = "t2", .issuer = "https://x", .host = "T1.EXAMPLE",
-                                 .trust_mode = "aad"};
+    att__store_provider clash = {
+        .name = "t2", .issuer = "https://x", .host = "T1.EXAMPLE", .trust_mode = "aad"};
     att_diag d;
     att_diag_clear(&d);
     assert_int_equal(att__store_provider_put(f->s, &clash, NULL, &d), ATT_EINVAL);
@@ -249,13 +253,12 @@ static void policy_crud_and_versions(void **state)
 
     put_provider(f->s, "p", "p.example");
     int64_t v1 = 0, v2 = 0, v3 = 0;
-    assert_int_equal(att__store_policy_put(f->s, "p", "Tpm", jws, strlen(jws), text,
-                                           strlen(text), &v1, NULL),
-                     ATT_OK);
+    assert_int_equal(
+        att__store_policy_put(f->s, "p", "Tpm", jws, strlen(jws), text, strlen(text), &v1, NULL),
+        ATT_OK);
     assert_int_equal(att__store_policy_put(f->s, "p", "SgxEnclave", "a.b.", 4, "x", 1, &v2, NULL),
                      ATT_OK);
-    assert_int_equal(att__store_policy_put(f->s, "p", "Tpm", "c.d.", 4, "", 0, &v3, NULL),
-                     ATT_OK);
+    assert_int_equal(att__store_policy_put(f->s, "p", "Tpm", "c.d.", 4, "", 0, &v3, NULL), ATT_OK);
     assert_true(v1 < v2 && v2 < v3);
     assert_int_equal(generation(f->s), v3);
 
@@ -291,8 +294,7 @@ static void policy_crud_and_versions(void **state)
 
     /* After a delete the version still grows: versions are never reused. */
     int64_t v4 = 0;
-    assert_int_equal(att__store_policy_put(f->s, "p", "Tpm", "e.f.", 4, "y", 1, &v4, NULL),
-                     ATT_OK);
+    assert_int_equal(att__store_policy_put(f->s, "p", "Tpm", "e.f.", 4, "y", 1, &v4, NULL), ATT_OK);
     assert_true(v4 > g);
 
     /* Deleting the provider deletes its policies. */
@@ -318,9 +320,9 @@ static void kv_crud_and_conditions(void **state)
     assert_int_equal(
         att__store_kv_put(f->s, "signers", "k0", NULL, 0, ATT_STORE_ANY_VERSION, NULL, NULL),
         ATT_OK);
-    assert_int_equal(att__store_kv_put(f->s, "monitor", "k1", "\0\1\2", 3, ATT_STORE_ANY_VERSION,
-                                       NULL, NULL),
-                     ATT_OK);
+    assert_int_equal(
+        att__store_kv_put(f->s, "monitor", "k1", "\0\1\2", 3, ATT_STORE_ANY_VERSION, NULL, NULL),
+        ATT_OK);
 
     uint8_t *val = NULL;
     size_t len = 0;
@@ -377,9 +379,8 @@ static void failed_writes_roll_back(void **state)
         att__store_sqlite_fail_nth(f->s, nth);
         att_diag d;
         att_diag_clear(&d);
-        assert_int_equal(
-            att__store_policy_put(f->s, "p", "Tpm", "new.jws.", 8, "new", 3, NULL, &d),
-            ATT_ESTORE);
+        assert_int_equal(att__store_policy_put(f->s, "p", "Tpm", "new.jws.", 8, "new", 3, NULL, &d),
+                         ATT_ESTORE);
         assert_non_null(strstr(d.message, "injected"));
         assert_int_equal(generation(f->s), g);
         att__store_policy pol;
@@ -510,17 +511,17 @@ static void *writer(void *p)
     return NULL;
 }
 
-static int count_calls;
+static atomic_int count_calls;
 static void count_change(void *arg, const att__store_change *c)
 {
-    __atomic_add_fetch(&count_calls, 1, __ATOMIC_SEQ_CST);
+    atomic_fetch_add(&count_calls, 1);
 }
 
 static void concurrent_writers(void **state)
 {
     fixture *f = *state;
     int id;
-    count_calls = 0;
+    atomic_store(&count_calls, 0);
     assert_int_equal(att__store_watch(f->s, count_change, NULL, &id), ATT_OK);
     pthread_t th[WRITERS];
     writer_arg args[WRITERS];
@@ -534,7 +535,7 @@ static void concurrent_writers(void **state)
     }
     assert_int_equal(att__store_unwatch(f->s, id), ATT_OK);
     assert_int_equal(generation(f->s), WRITERS * WRITES);
-    assert_int_equal(count_calls, WRITERS * WRITES);
+    assert_int_equal(atomic_load(&count_calls), WRITERS * WRITES);
     att__store_kv *list = NULL;
     size_t n = 0;
     assert_int_equal(att__store_kv_list(f->s, "threads", &list, &n, NULL), ATT_OK);
