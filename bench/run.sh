@@ -70,6 +70,7 @@ rsa_sign_per_sec() {
     awk '/^rsa +2048 bits/ { print $(NF - 1); found = 1 } END { exit !found }' <<<"$out" ||
         att_die "cannot find the rsa 2048 line in the openssl speed output"
 }
+load_before=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 echo "measuring openssl rsa2048 sign/s on 1 core and on $cpus cores (~$((4 * ossl_secs)) s)..." >&2
 sign_1=$(rsa_sign_per_sec)
 sign_all=$(rsa_sign_per_sec -multi "$cpus")
@@ -96,6 +97,7 @@ table=$outdir/bench-$stamp.txt
 {
     echo "attestd bench $stamp: $cpus CPUs ($(uname -m)), wrk $threads threads, $conns connections, ${duration}s per route, 127.0.0.1"
     echo "openssl speed rsa2048 sign/s: ${sign_1} on 1 core, ${sign_all} on $cpus cores ($(openssl version | cut -d' ' -f1-2))"
+    echo "load average before the run: $load_before"
     echo
     printf '%-46s %10s %9s %9s %9s %8s %8s\n' route req/s p50 p99 p99.9 errors "of RSA"
     printf '%-46s %10s %9s %9s %9s %8s %8s\n' "GET /certs" "$certs_rps" "$(ms "$certs_p50")" \
@@ -107,6 +109,16 @@ table=$outdir/bench-$stamp.txt
     echo "\"of RSA\" = policy req/s / openssl rsa2048 sign/s on all $cpus cores (one RS256 signature per request)."
     echo "errors = non-2xx responses + socket errors; requests: /certs $certs_n, policy $pol_n."
     [ "$alive" = yes ] || echo "WARNING: attestd was no longer running at the end of the run"
+    # Sanity of the bound itself: on an idle machine all cores sign faster than one, and the
+    # server cannot sign faster than openssl alone.
+    if awk -v a="$sign_all" -v o="$sign_1" -v c="$cpus" 'BEGIN { exit !(c > 1 && a < 1.2 * o) }'; then
+        echo "WARNING: $cpus cores signed barely faster than 1 (${sign_all} vs ${sign_1}/s): the CPUs are busy" \
+            "with other work or share execution units; the ratio is unreliable"
+    fi
+    if awk -v r="$pol_rps" -v s="$sign_all" 'BEGIN { exit !(r > s) }'; then
+        echo "WARNING: the policy route ran faster than the measured signing bound: the bound was" \
+            "measured under interference; rerun on a quiet machine"
+    fi
 } | tee "$table"
 echo "(table: $table; raw output: $raw)" >&2
 if [ "$alive" != yes ] || [ $((certs_bad + certs_err + pol_bad + pol_err)) -ne 0 ]; then

@@ -121,9 +121,18 @@ int main(int argc, char **argv)
     atomic_store(&app.ready, 1);
     att__info("ready", "issuer=%s data_dir=%s", cfg.issuer, cfg.data_dir);
 
-    int sig = 0;
-    while (sigwait(&sigs, &sig) != 0 && errno == EINTR)
-        ;
+    /* Wait for a signal; every few seconds pick up store changes made by another process
+     * sharing the data directory (in-process changes swap the snapshot immediately). */
+    int sig = -1;
+    while (sig < 0) {
+        struct timespec tick = {.tv_sec = 5};
+        sig = sigtimedwait(&sigs, NULL, &tick);
+        if (sig < 0 && errno == EAGAIN) {
+            att_diag_clear(&d);
+            if (att__registry_refresh(reg, &d) != ATT_OK)
+                att__warn("store refresh failed", "reason=%s message=\"%s\"", d.reason, d.message);
+        }
+    }
     att__info("shutting down", "signal=%d", sig);
     atomic_store(&app.ready, 0);
     exit_code = 0;
