@@ -3,6 +3,7 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc)
+MAKEFLAGS  += --no-print-directory
 DATA_DIR   ?= ./data
 ATTESTD_ARGS ?=
 

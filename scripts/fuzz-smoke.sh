@@ -2,7 +2,7 @@
 # Runs every libFuzzer target for a short time (default 10 s each) from its seed corpus
 # under tests/fuzz/corpus/<target>/. A crash fails the run and leaves the input in build-fuzz/.
 set -euo pipefail
-bindir=${1:?usage: fuzz-smoke.sh BINDIR [SECONDS]}
+bindir=$(cd "${1:?usage: fuzz-smoke.sh BINDIR [SECONDS]}" && pwd)
 secs=${2:-10}
 src=$(cd "$(dirname "$0")/.." && pwd)
 n=0

@@ -292,7 +292,7 @@ static char *read_text(const char *path, size_t *len, att_diag *d, const char *w
 }
 
 /* MHD's own error log goes to our log at warn level. */
-static void mhd_log(void *cls, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
     char msg[512];
     vsnprintf(msg, sizeof(msg), fmt, ap);
