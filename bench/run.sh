@@ -14,7 +14,7 @@ src=$(cd "$here/.." && pwd)
 bindir=${1:?usage: bench/run.sh BINDIR}
 bindir=$(cd "$bindir" && pwd)
 
-# shellcheck source=../tests/integration/lib/attestd.bash
+# shellcheck source=SCRIPTDIR/../tests/integration/lib/attestd.bash
 . "$src/tests/integration/lib/attestd.bash"
 
 cpus=$(nproc)

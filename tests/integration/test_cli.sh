@@ -13,7 +13,7 @@ shared=${ATT_SHARED_DIR:-$here/../../../shared}
 vector=$shared/vectors/maa/sdk-python/sgx-sharedwus-2022/token.jwt
 attest=$bindir/attest
 
-# shellcheck source=lib/attestd.bash
+# shellcheck source=SCRIPTDIR/lib/attestd.bash
 . "$here/lib/attestd.bash"
 
 [ -x "$attest" ] || att_die "no attest binary at $attest (build it first)"
@@ -74,8 +74,11 @@ run "$attest" --help
 expect "attest --help" 0 "token decode" "jwks" "Exit codes" "3  network"
 run "$attest" --version
 expect "attest --version" 0 "attest "
-grep -qE '^attest [0-9]+\.[0-9]+\.[0-9]+' <<<"$out" && ok "attest --version: prints a version" ||
+if grep -qE '^attest [0-9]+\.[0-9]+\.[0-9]+' <<<"$out"; then
+    ok "attest --version: prints a version"
+else
     nok "attest --version: prints a version" "$out"
+fi
 run "$attest" token decode --help
 expect "attest token decode --help" 0 "Usage: attest token decode" "does NOT verify" "@FILE"
 run "$attest" jwks --help
@@ -104,8 +107,11 @@ timeout 60 "$attest" token decode - <"$vector" >"$scratch/out" 2>"$scratch/err" 
 out=$(cat "$scratch/out")
 err=$(cat "$scratch/err")
 expect "token decode - (stdin)" 0 "${decode_checks[@]}"
-[ "$out" = "$file_out" ] && ok "token decode: stdin and @FILE give the same output" ||
+if [ "$out" = "$file_out" ]; then
+    ok "token decode: stdin and @FILE give the same output"
+else
     nok "token decode: stdin and @FILE give the same output"
+fi
 token=$(tr -d ' \r\n' <"$vector")
 run "$attest" token decode "$token"
 expect "token decode TOKEN (argument)" 0 "${decode_checks[@]}"
@@ -192,6 +198,26 @@ process.exit(JSON.stringify(a) === JSON.stringify(b) ? 0 : 1);' "$scratch/certs.
     att_stop_attestd
     run "$attest" jwks --timeout 5 "$ATT_BASE_URL/certs"
     expect "attest jwks when nothing listens" 3 "err:GET $ATT_BASE_URL/certs"
+
+    # ---- TLS: --cacert and --insecure against attestd over HTTPS ----
+    tls=$scratch/tls
+    mkdir -p "$tls"
+    if ! openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
+        -addext subjectAltName=IP:127.0.0.1 -keyout "$tls/key.pem" -out "$tls/cert.pem" \
+        >"$tls/openssl.log" 2>&1; then
+        nok "TLS: make a test certificate with openssl" "$(cat "$tls/openssl.log")"
+    else
+        att_start_attestd "$bindir" --tls-cert "$tls/cert.pem" --tls-key "$tls/key.pem"
+        echo "attestd pid $ATT_PID at $ATT_BASE_URL"
+        run "$attest" jwks --timeout 10 --cacert "$tls/cert.pem" "$ATT_BASE_URL"
+        expect "attest jwks --cacert over HTTPS (via metadata)" 0 "JWKS: $ATT_BASE_URL/certs" \
+            "subject:" "CN=$ATT_BASE_URL"
+        run "$attest" jwks --timeout 10 "$ATT_BASE_URL/certs"
+        expect "attest jwks over HTTPS with an untrusted certificate" 3 "err:GET $ATT_BASE_URL/certs"
+        run "$attest" jwks --timeout 10 --insecure "$ATT_BASE_URL/certs"
+        expect "attest jwks --insecure over HTTPS" 0 "kid:"
+        att_stop_attestd
+    fi
 fi
 
 echo "$passed passed, $failed failed"

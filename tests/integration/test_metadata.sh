@@ -13,7 +13,7 @@ bindir=$(cd "$bindir" && pwd)
 shared=${ATT_SHARED_DIR:-$here/../../../shared}
 policy=$shared/vectors/maa/default-policies/sgx-default-2022.policy.txt
 
-# shellcheck source=lib/attestd.bash
+# shellcheck source=SCRIPTDIR/lib/attestd.bash
 . "$here/lib/attestd.bash"
 
 [ -f "$policy" ] || att_die "default SGX policy vector not found: $policy (set ATT_SHARED_DIR)"

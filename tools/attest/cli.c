@@ -11,7 +11,8 @@
 
 #include "attest/error.h"
 
-static void vreport(const char *kind, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void vreport(const char *kind, const char *fmt,
+                                                          va_list ap)
 {
     fprintf(stderr, "attest: %s: ", kind);
     vfprintf(stderr, fmt, ap);

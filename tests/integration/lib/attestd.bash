@@ -6,8 +6,9 @@
 #                         stops the server and removes ATT_TMP. Called by att_start_attestd
 #                         if the script has not called it itself.
 #   att_start_attestd BINDIR [extra attestd args...]
-#       sets ATT_PID, ATT_PORT, ATT_BASE_URL (http://127.0.0.1:PORT) and ATT_LOG (the
-#       server's stdout+stderr, in ATT_TMP).
+#       sets ATT_PID, ATT_PORT, ATT_BASE_URL (http://127.0.0.1:PORT, or https:// when the
+#       extra args hold --tls-cert FILE, whose certificate is then trusted for the probe)
+#       and ATT_LOG (the server's stdout+stderr, in ATT_TMP).
 #   att_stop_attestd      stops the server (also run by the EXIT trap att_start_attestd sets).
 #   att_log_tail [N]      prints the last N lines of the server log to stderr.
 #   att_die MESSAGE       prints MESSAGE and the server log to stderr, exits 1.
@@ -50,8 +51,7 @@ s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
 att_stop_attestd() {
     if [ -n "$ATT_PID" ] && kill -0 "$ATT_PID" 2>/dev/null; then
         kill -TERM "$ATT_PID" 2>/dev/null || true
-        local i
-        for i in $(seq 1 50); do
+        for _ in $(seq 1 50); do
             kill -0 "$ATT_PID" 2>/dev/null || break
             sleep 0.1
         done
@@ -91,12 +91,25 @@ att_start_attestd() {
     ATT_LOG=$ATT_TMP/attestd.log
 
     # Only our flags count: settings from the caller's environment must not leak in.
-    unset ATTESTD_LISTEN ATTESTD_DATA_DIR ATTESTD_ISSUER ATTESTD_LOG_LEVEL
+    local v
+    for v in $(compgen -e); do
+        case $v in ATTESTD_*) unset "$v" ;; esac
+    done
+
+    # With --tls-cert the server speaks HTTPS; probe it trusting that certificate.
+    local scheme=http a prev='' probe_opts=()
+    for a in "$@"; do
+        if [ "$prev" = --tls-cert ]; then
+            scheme=https
+            probe_opts=(--cacert "$a")
+        fi
+        prev=$a
+    done
 
     local attempt deadline
     for attempt in 1 2 3; do
         ATT_PORT=$(att_free_port)
-        ATT_BASE_URL=http://127.0.0.1:$ATT_PORT
+        ATT_BASE_URL=$scheme://127.0.0.1:$ATT_PORT
         "$bindir/attestd" --listen "127.0.0.1:$ATT_PORT" --data-dir "$ATT_TMP/data" \
             --log-level "${ATT_LOG_LEVEL:-info}" "$@" >"$ATT_LOG" 2>&1 &
         ATT_PID=$!
@@ -105,7 +118,7 @@ att_start_attestd() {
             if ! kill -0 "$ATT_PID" 2>/dev/null; then
                 break
             fi
-            if curl -fsS --max-time 2 -o /dev/null "$ATT_BASE_URL/healthz" 2>/dev/null; then
+            if curl -fsS --max-time 2 "${probe_opts[@]}" -o /dev/null "$ATT_BASE_URL/healthz" 2>/dev/null; then
                 return 0
             fi
             sleep 0.1

@@ -46,7 +46,8 @@ static char *b64_decode_str(const char *s, size_t n, size_t *outlen)
 {
     uint8_t *out = NULL;
     size_t len = 0;
-    assert_int_equal(att__b64_decode_alloc(s, n, &out, &len), ATT_OK);
+    int rc = att__b64_decode_alloc(s, n, &out, &len);
+    assert_int_equal(rc, ATT_OK);
     if (outlen)
         *outlen = len;
     return (char *)out;
