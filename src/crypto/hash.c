@@ -1,5 +1,6 @@
 /* Hashes, constant-time compare, CSPRNG and cleansing (crypto.h). */
 #include "crypto/crypto.h"
+#include "crypto/crypto_int.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -10,22 +11,6 @@ struct att__hash_ctx {
     EVP_MD_CTX *md;
     att__hash_alg alg;
 };
-
-/* The EVP digest for an algorithm; fetched once (implicit fetch of the default provider). */
-static const EVP_MD *md_for(att__hash_alg alg)
-{
-    switch (alg) {
-    case ATT_HASH_SHA1:
-        return EVP_sha1();
-    case ATT_HASH_SHA256:
-        return EVP_sha256();
-    case ATT_HASH_SHA384:
-        return EVP_sha384();
-    case ATT_HASH_SHA512:
-        return EVP_sha512();
-    }
-    return NULL;
-}
 
 size_t att__hash_len(att__hash_alg alg)
 {
@@ -44,7 +29,7 @@ size_t att__hash_len(att__hash_alg alg)
 
 int att__hash(att__hash_alg alg, const void *data, size_t n, uint8_t *out)
 {
-    const EVP_MD *md = md_for(alg);
+    const EVP_MD *md = att__crypto_md(alg);
     if (!md)
         return ATT_EUNSUPPORTED;
     unsigned int len = 0;
@@ -56,7 +41,7 @@ int att__hash(att__hash_alg alg, const void *data, size_t n, uint8_t *out)
 int att__hash_new(att__hash_alg alg, att__hash_ctx **out)
 {
     *out = NULL;
-    const EVP_MD *md = md_for(alg);
+    const EVP_MD *md = att__crypto_md(alg);
     if (!md)
         return ATT_EUNSUPPORTED;
     att__hash_ctx *c = calloc(1, sizeof(*c));
@@ -82,7 +67,7 @@ int att__hash_final(att__hash_ctx *c, uint8_t *out)
     unsigned int len = 0;
     if (EVP_DigestFinal_ex(c->md, out, &len) != 1)
         return ATT_ECRYPTO;
-    return EVP_DigestInit_ex(c->md, md_for(c->alg), NULL) == 1 ? ATT_OK : ATT_ECRYPTO;
+    return EVP_DigestInit_ex(c->md, att__crypto_md(c->alg), NULL) == 1 ? ATT_OK : ATT_ECRYPTO;
 }
 
 void att__hash_free(att__hash_ctx *c)
