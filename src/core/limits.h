@@ -21,6 +21,40 @@
  * combination, so this bounds evaluation time. */
 #define ATT_MAX_POLICY_RULES 1024u
 
+/* JMESPath expressions (policy 1.2 JmesPath() queries are a few hundred bytes; the longest
+ * compliance-suite expressions are a few KB) and their nesting (the parser and evaluator
+ * recurse per level). */
+#define ATT_MAX_JMESPATH_EXPR (64u * 1024u)
+#define ATT_MAX_JMESPATH_DEPTH 128u
+
+/* Policy rules: conditions per rule and arguments per function call (real policies have a
+ * handful; the bound keeps the combination count of labelled conditions in check). */
+#define ATT_MAX_POLICY_CONDITIONS 32u
+#define ATT_MAX_POLICY_FUNC_ARGS 8u
+
+/* Matching combinations one rule may run its action for (labelled conditions multiply:
+ * c1:[...] && c2:[...] over sets runs once per pair); beyond this evaluation fails. */
+#define ATT_MAX_POLICY_COMBINATIONS 4096u
+
+/* Property tests inside one condition ([type==..., value==..., issuer==...]): MAA's
+ * properties are four; 16 allows ranges (value>=1, value<=9) with room to spare. */
+#define ATT_MAX_POLICY_TESTS 16u
+
+/* Nesting of function calls in one policy expression (JsonToClaimValue(JmesPath(...)) is 2
+ * deep; AppendString chains in MAA's samples reach 3). The parser and the evaluator recurse
+ * per level. */
+#define ATT_MAX_POLICY_EXPR_DEPTH 16u
+
+/* Partial claim combinations one rule may examine while it searches for matches (a rule
+ * whose labelled conditions each match many claims but whose last condition never holds
+ * runs no action, yet costs the product); beyond this evaluation fails. */
+#define ATT_MAX_POLICY_SEARCH (ATT_MAX_POLICY_COMBINATIONS * 16u)
+
+/* Claims in the incoming set during one evaluation, the verifier's plus every add()/issue()
+ * (a JsonToClaimValue over a large JSON array adds one claim per element). TPM event logs
+ * reach a few thousand events; the bound stops a policy from multiplying them without end. */
+#define ATT_MAX_POLICY_CLAIMS 65536u
+
 /* A single piece of binary evidence (quote, report, OE evidence). SGX/TDX quotes are
  * ~5 KB with their PCK chain; 1 MiB is generous and bounds parsing work. */
 #define ATT_MAX_EVIDENCE (1024u * 1024u)
@@ -64,5 +98,7 @@ _Static_assert(ATT_MAX_POLICY_BODY < ATT_MAX_REQUEST_BODY, "policy body within r
 _Static_assert(ATT_MAX_POLICY_TEXT * 16 / 9 < ATT_MAX_POLICY_BODY, "double b64 of policy fits");
 _Static_assert(ATT_MAX_EVIDENCE * 4 / 3 < ATT_MAX_REQUEST_BODY, "encoded evidence fits");
 _Static_assert(ATT_MAX_REQUEST_BODY < ATT_ARENA_MAX, "arena holds a decoded body");
+_Static_assert(ATT_MAX_POLICY_COMBINATIONS <= ATT_MAX_POLICY_SEARCH, "search covers combinations");
+_Static_assert(ATT_MAX_POLICY_FUNC_ARGS >= 2, "the 1.2 functions take up to two arguments");
 
 #endif

@@ -11,7 +11,9 @@
 #include "provider/provider.h"
 #include "server/reqjson.h"
 #include "store/store.h"
+#include "token/jws.h"
 #include "token/token.h"
+#include "core/codec.h"
 
 static const char *const api_versions[] = {"2018-09-01-preview", "2020-10-01", "2022-08-01",
                                            "2025-06-01"};
@@ -169,22 +171,219 @@ static void h_policy_get(att__req *r, const char *seg)
     respond_token(r, p, ATT_TOKEN_MANAGEMENT, claims);
 }
 
+/* The policy-management body as text: raw JWS (text/plain), or a JSON string literal
+ * holding it (the C++ SDK sends application/json, §1.1). *out is arena memory. */
+static int body_text(att__req *r, const char **out, size_t *n)
+{
+    const char *b = (const char *)r->body.data;
+    size_t len = r->body.len;
+    size_t i = 0;
+    while (i < len && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n'))
+        i++;
+    if (i < len && b[i] == '"') {
+        json_error_t err;
+        json_t *v = json_loadb(b, len, JSON_DECODE_ANY, &err);
+        if (!json_is_string(v)) {
+            json_decref(v);
+            att__respond_error(r, 400, "InvalidOperation",
+                               "the body starts with '\"' but is not one JSON string holding "
+                               "the JWS: %s",
+                               err.text);
+            return 0;
+        }
+        *n = json_string_length(v);
+        *out = att__arena_strndup(&r->arena, json_string_value(v), *n);
+        json_decref(v);
+        if (!*out) {
+            att__respond_error(r, 500, "InternalError", "out of memory");
+            return 0;
+        }
+        return 1;
+    }
+    *out = b ? b : "";
+    *n = len;
+    return 1;
+}
+
+/* Parses and checks a policy-management JWS against the provider's trust mode: unsigned is
+ * accepted only while the provider is in AAD mode (no policy signers); a signed one must
+ * verify. *signer gets the x-ms-policy-signer claim for a signed JWS (else NULL). */
+static int check_management_jws(att__req *r, const att__provider *p, const char *text, size_t n,
+                                att__jws *j, json_t **signer)
+{
+    att_diag d;
+    att_diag_clear(&d);
+    *signer = NULL;
+    int rc = att__jws_parse(text, n, j, &d);
+    if (rc != ATT_OK) {
+        att__respond_error(r, 400, "InvalidOperation", "%s", d.message);
+        return 0;
+    }
+    if (j->alg == ATT_JWS_NONE) {
+        if (att__provider_trust_mode(p) == ATT_TRUST_ISOLATED) {
+            att__respond_error(r, 400, "InvalidOperation",
+                               "provider '%s' is in isolated mode: the policy JWS must be "
+                               "signed by one of its policy signers (got alg none)",
+                               att__provider_name(p));
+            return 0;
+        }
+        return 1;
+    }
+    json_t *x5c = NULL;
+    rc = att__jws_verify(j, att__now(), &x5c, &d);
+    if (rc != ATT_OK) {
+        att__respond_error(r, 400, "InvalidParameter", "%s", d.message);
+        return 0;
+    }
+    *signer = x5c ? att__jws_signer_claim(x5c) : NULL;
+    return 1;
+}
+
+/* PUT /policies/{type}: verify the JWS, compile the policy (a parse error is 400
+ * PolicyParsingError), store it and answer MAA's PolicyResult token (§1.8). */
 static void h_policy_set(att__req *r, const char *seg)
 {
     att__att_type t;
     if (!parse_type(r, seg, strlen(seg), &t))
         return;
-    att__respond_error(r, 501, "NotImplemented",
-                       "setting policies is not available yet in this attestd build");
+    if (r->body.len > ATT_MAX_POLICY_BODY) {
+        att__respond_error(r, 413, "PayloadTooLarge",
+                           "policy upload of %zu bytes exceeds the limit of %u bytes", r->body.len,
+                           ATT_MAX_POLICY_BODY);
+        return;
+    }
+    const att__provider *p = provider_for(r);
+    const char *text;
+    size_t n;
+    if (!body_text(r, &text, &n))
+        return;
+    if (n == 0) {
+        att__respond_error(r, 400, "InvalidOperation",
+                           "the body is empty; send the policy as a JWS whose payload is "
+                           "{\"AttestationPolicy\": \"<base64url policy text>\"}");
+        return;
+    }
+    /* Leniency (§1.8): plain policy text instead of a JWS is stored as the unsigned JWS
+     * that wraps it, in AAD mode only. The token hash is over the body as received. */
+    const char *received = text;
+    size_t received_len = n;
+    char *wrapped = NULL;
+    if (n >= 7 && strncmp(text, "version", 7) == 0 &&
+        att__provider_trust_mode(p) != ATT_TRUST_ISOLATED) {
+        size_t wlen;
+        if (att__policy_unsigned_jws(text, n, &wrapped, &wlen) != ATT_OK) {
+            att__respond_error(r, 400, "InvalidOperation",
+                               "the policy text must be at most %u bytes", ATT_MAX_POLICY_TEXT);
+            return;
+        }
+        text = att__arena_strndup(&r->arena, wrapped, wlen);
+        n = wlen;
+        free(wrapped);
+        if (!text) {
+            att__respond_error(r, 500, "InternalError", "out of memory");
+            return;
+        }
+    }
+    att__jws j;
+    json_t *signer = NULL;
+    if (!check_management_jws(r, p, text, n, &j, &signer))
+        return;
+    char *policy = NULL;
+    size_t plen = 0;
+    json_error_t jerr;
+    json_t *payload = json_loadb((const char *)j.payload, j.payload_len, 0, &jerr);
+    const char *b64 = json_string_value(att__reqjson_get(payload, "AttestationPolicy"));
+    if (!b64) {
+        att__respond_error(r, 400, "InvalidOperation",
+                           "the JWS payload must be a JSON object with a string member "
+                           "\"AttestationPolicy\" (the base64url policy text)");
+    } else if (att__b64_decode_alloc(b64, strlen(b64), (uint8_t **)&policy, &plen) != ATT_OK) {
+        att__respond_error(r, 400, "InvalidOperation", "AttestationPolicy is not valid base64url");
+    } else if (plen > ATT_MAX_POLICY_TEXT || memchr(policy, 0, plen)) {
+        att__respond_error(r, 400, "InvalidOperation",
+                           "the policy text must be at most %u bytes of UTF-8 without NUL",
+                           ATT_MAX_POLICY_TEXT);
+    } else {
+        att_diag d;
+        att_diag_clear(&d);
+        int rc = att__server_policy_check(t, policy, plen, &d);
+        if (rc != ATT_OK) {
+            att__respond_error(r, 400, "PolicyParsingError", "%s", d.message);
+        } else {
+            rc = att__registry_set_policy(r->app->registry, att__provider_name(p), t, text, n,
+                                          policy, plen, &d);
+            if (rc != ATT_OK) {
+                att__respond_diag(r, rc, &d);
+            } else {
+                char hash[ATT_POLICY_HASH_LEN + 1];
+                att__policy_token_hash(received, received_len, hash);
+                json_t *claims = json_pack("{s:s,s:s}", "x-ms-policy-result", "Updated",
+                                           "x-ms-policy-token-hash", hash);
+                if (claims && signer)
+                    json_object_set(claims, "x-ms-policy-signer", signer);
+                att__info("policy updated", "provider=%s type=%s hash=%s signed=%d",
+                          att__provider_name(p), att__att_type_name(t), hash, signer != NULL);
+                if (claims)
+                    respond_token(r, p, ATT_TOKEN_MANAGEMENT, claims);
+                else
+                    att__respond_error(r, 500, "InternalError", "out of memory");
+            }
+        }
+    }
+    free(policy);
+    json_decref(payload);
+    json_decref(signer);
+    att__jws_clear(&j);
 }
 
+/* POST /policies/{type}:reset: the body is a JWS with an empty payload (unsigned
+ * "eyJhbGciOiJub25lIn0.." in AAD mode); the type's default policy applies again. */
 static void h_policy_reset(att__req *r, const char *seg)
 {
     att__att_type t;
     if (!parse_type(r, seg, strlen(seg), &t))
         return;
-    att__respond_error(r, 501, "NotImplemented",
-                       "resetting policies is not available yet in this attestd build");
+    const att__provider *p = provider_for(r);
+    const char *text;
+    size_t n;
+    if (!body_text(r, &text, &n))
+        return;
+    att__jws j;
+    memset(&j, 0, sizeof(j));
+    json_t *signer = NULL;
+    if (n == 0 && att__provider_trust_mode(p) == ATT_TRUST_ISOLATED) {
+        att__respond_error(r, 400, "InvalidOperation",
+                           "provider '%s' is in isolated mode: reset needs a JWS signed by "
+                           "one of its policy signers",
+                           att__provider_name(p));
+        return;
+    }
+    if (n > 0 && !check_management_jws(r, p, text, n, &j, &signer))
+        return;
+    if (j.payload_len != 0) {
+        att__respond_error(r, 400, "InvalidOperation",
+                           "the reset JWS must have an empty payload (got %zu bytes)",
+                           j.payload_len);
+    } else {
+        att_diag d;
+        att_diag_clear(&d);
+        int rc = att__registry_reset_policy(r->app->registry, att__provider_name(p), t, &d);
+        if (rc != ATT_OK) {
+            att__respond_diag(r, rc, &d);
+        } else {
+            json_t *claims = json_pack("{s:s}", "x-ms-policy-result", "Removed");
+            if (claims && signer)
+                json_object_set(claims, "x-ms-policy-signer", signer);
+            att__info("policy reset", "provider=%s type=%s", att__provider_name(p),
+                      att__att_type_name(t));
+            if (claims)
+                respond_token(r, p, ATT_TOKEN_MANAGEMENT, claims);
+            else
+                att__respond_error(r, 500, "InternalError", "out of memory");
+        }
+    }
+    json_decref(signer);
+    att__jws_clear(&j);
 }
 
 /* POST /attest/{type}: the body is validated as JSON here; evidence verification for each

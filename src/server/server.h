@@ -15,6 +15,7 @@
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/limits.h"
+#include "provider/provider.h"
 #include "server/config.h"
 #include "server/metrics.h"
 
@@ -75,6 +76,15 @@ int att__respond_error(att__req *r, int status, const char *code, const char *fm
 /* Maps a failure (att_err + diag) to an MAA error response: the diag's message is the
  * message; evidence/input errors are 400 InvalidParameter, ENOMEM/EINTERNAL 500. */
 int att__respond_diag(att__req *r, int err, const att_diag *d);
+
+/* Checks that policy text of an attestation type compiles (policy_glue.c); d carries the
+ * parse error (line, column, token, expected) for a 400 PolicyParsingError. */
+int att__server_policy_check(int type, const char *text, size_t n, att_diag *d);
+/* The provider registry's compile/release hooks (att__registry_config): compiled policies
+ * live in the snapshot as att__policy_prog. */
+int att__server_policy_compile_hook(void *arg, att__att_type type, const char *text, size_t n,
+                                    void **compiled, att_diag *d);
+void att__server_policy_release_hook(void *arg, void *compiled);
 
 /* Dispatches a complete request to its route (routes.c). Always produces a response. */
 void att__route_dispatch(att__req *r);

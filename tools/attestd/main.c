@@ -105,7 +105,11 @@ int main(int argc, char **argv)
     }
     att__info("signing key", "kid=%s created=%d issuer=%s", att__signer_kid(signer, 0), created,
               cfg.issuer);
-    att__registry_config rcfg = {.issuer = cfg.issuer, .signer = signer, .default_issuer = ti};
+    att__registry_config rcfg = {.issuer = cfg.issuer,
+                                 .signer = signer,
+                                 .default_issuer = ti,
+                                 .compile = att__server_policy_compile_hook,
+                                 .release = att__server_policy_release_hook};
     if ((rc = att__registry_open(store, &rcfg, &reg, &d)) != ATT_OK) {
         exit_code = fail("load providers", rc, &d);
         goto out;
