@@ -24,13 +24,13 @@
 /* JMESPath expressions (policy 1.2 JmesPath() queries are a few hundred bytes; the longest
  * compliance-suite expressions are a few KB) and their nesting (the parser and evaluator
  * recurse per level). */
-#define ATT_MAX_JMESPATH_EXPR (64u * 1024u)
+#define ATT_MAX_JMESPATH_EXPR  (64u * 1024u)
 #define ATT_MAX_JMESPATH_DEPTH 128u
 
 /* Policy rules: conditions per rule and arguments per function call (real policies have a
  * handful; the bound keeps the combination count of labelled conditions in check). */
 #define ATT_MAX_POLICY_CONDITIONS 32u
-#define ATT_MAX_POLICY_FUNC_ARGS 8u
+#define ATT_MAX_POLICY_FUNC_ARGS  8u
 
 /* Matching combinations one rule may run its action for (labelled conditions multiply:
  * c1:[...] && c2:[...] over sets runs once per pair); beyond this evaluation fails. */

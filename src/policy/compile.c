@@ -12,9 +12,9 @@
 
 const char *att__pfn_name(att__pfn f)
 {
-    static const char *const names[PF_COUNT] = {"JmesPath",     "JsonToClaimValue", "IsSubsetOf",
-                                                "AppendString", "NegateBool",
-                                                "ContainsOnlyValue"};
+    static const char *const names[PF_COUNT] = {"JmesPath",   "JsonToClaimValue",
+                                                "IsSubsetOf", "AppendString",
+                                                "NegateBool", "ContainsOnlyValue"};
     return (unsigned)f < PF_COUNT ? names[f] : "?";
 }
 
@@ -77,8 +77,7 @@ static const char *snippet(const checker *k, size_t off, size_t len, char *buf, 
 }
 
 __attribute__((format(printf, 4, 5))) static int fail_expr(checker *k, const att__pexpr *e,
-                                                           const char *reason, const char *fmt,
-                                                           ...)
+                                                           const char *reason, const char *fmt, ...)
 {
     char tok[64], what[ATT_DIAG_MESSAGE_MAX];
     va_list ap;
@@ -89,9 +88,8 @@ __attribute__((format(printf, 4, 5))) static int fail_expr(checker *k, const att
                                e->line, e->col, "%s", what);
 }
 
-__attribute__((format(printf, 5, 6))) static int fail_pos(checker *k, const char *tok,
-                                                          uint32_t line, uint32_t col,
-                                                          const char *fmt, ...)
+__attribute__((format(printf, 5, 6))) static int
+fail_pos(checker *k, const char *tok, uint32_t line, uint32_t col, const char *fmt, ...)
 {
     char what[ATT_DIAG_MESSAGE_MAX];
     va_list ap;
@@ -136,7 +134,8 @@ static int resolve_ref(checker *k, const char *name, uint32_t line, uint32_t col
     unsigned c = (unsigned)r->label_cond[l];
     if (c >= before)
         return fail_pos(k, name, line, col,
-                        c == before ? "a condition cannot refer to its own label '%s'"
+                        c == before
+                            ? "a condition cannot refer to its own label '%s'"
                             : "label '%s' belongs to a later condition; a condition can refer only "
                               "to labels of the conditions before it",
                         name);
@@ -274,13 +273,11 @@ static int check_cond(checker *k, att__pcond *c, unsigned idx)
                 return fail_expr(k, &t->rhs, "policy.semantic",
                                  "unknown value type (valueType is \"String\", \"Integer\" or "
                                  "\"Boolean\")");
-            if (t->prop == PP_TYPE && t->op == PO_EQ && t->rhs.kind == PX_STR &&
-                c->type_test < 0) {
+            if (t->prop == PP_TYPE && t->op == PO_EQ && t->rhs.kind == PX_STR && c->type_test < 0) {
                 c->type_test = (int16_t)i;
                 c->type_hash = att__claim_type_hash(t->rhs.s, t->rhs.len);
             }
-        } else if (t->op >= PO_LT &&
-                   (t->rhs.stype == PS_STRING || t->rhs.stype == PS_BOOLEAN)) {
+        } else if (t->op >= PO_LT && (t->rhs.stype == PS_STRING || t->rhs.stype == PS_BOOLEAN)) {
             return fail_expr(k, &t->rhs, "policy.semantic",
                              "operator '%s' applies to Integer values only (the right-hand side "
                              "is %s)",
@@ -388,8 +385,7 @@ static int check_action(checker *k, att__paction *a)
                         "properties belong in issuancerules, configuration properties in "
                         "configurationrules)");
     } else if (r->section == ATT_POLICY_ISSUANCE && (kind == PA_PERMIT || kind == PA_DENY)) {
-        return fail_pos(k, tok, a->line, a->col, "%s() is allowed in authorizationrules only",
-                        an);
+        return fail_pos(k, tok, a->line, a->col, "%s() is allowed in authorizationrules only", an);
     }
     if (a->claim_name) {
         if (kind == PA_ISSUEPROPERTY)
@@ -425,8 +421,8 @@ static int check_action(checker *k, att__paction *a)
     }
     if (kind == PA_ISSUEPROPERTY && a->type->kind == PX_STR) {
         const char *name = a->type->s;
-        if (strcmp(name, "require_valid_aik_cert") == 0 ||
-            strcmp(name, "required_pcr_mask") == 0 || strcmp(name, "x-ms-sgx-tcbidentifier") == 0)
+        if (strcmp(name, "require_valid_aik_cert") == 0 || strcmp(name, "required_pcr_mask") == 0 ||
+            strcmp(name, "x-ms-sgx-tcbidentifier") == 0)
             return fail_expr(k, a->type, "policy.semantic",
                              "'%s' is a configuration property: set it in configurationrules "
                              "(policy version 1.1 or later)",

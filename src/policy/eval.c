@@ -53,25 +53,48 @@ int att__pctx_keep(att__pctx *c, json_t *v)
     return ATT_OK;
 }
 
+/* Links claim k into its type bucket (claims are linked in ascending order). Links are
+ * stored as index + 1 so that the arena's zeroed memory means "none". */
+static void index_claim(att__pctx *c, size_t k)
+{
+    uint32_t b = c->in->v[k].type_hash & c->mask;
+    if (c->tail[b])
+        c->next[c->tail[b] - 1] = (int32_t)k + 1;
+    else
+        c->head[b] = (int32_t)k + 1;
+    c->tail[b] = (int32_t)k + 1;
+}
+
+/* Grows the arrays kept parallel to the incoming set to its capacity. */
+static int grow_side(att__pctx *c)
+{
+    size_t cap = c->in->cap;
+    if (c->jcap >= cap)
+        return ATT_OK;
+    json_t **j = att__arena_alloc(c->a, cap * sizeof(*j));
+    int32_t *nx = att__arena_alloc(c->a, cap * sizeof(*nx));
+    if (!j || !nx)
+        return ATT_ENOMEM;
+    if (c->jcap) {
+        memcpy(j, c->jcache, c->jcap * sizeof(*j));
+        memcpy(nx, c->next, c->jcap * sizeof(*nx));
+    }
+    c->jcache = j;
+    c->next = nx;
+    c->jcap = cap;
+    return ATT_OK;
+}
+
 int att__pctx_push(att__pctx *c, const att__claim *cl, json_t *json)
 {
     int rc = att__claims_push(c->in, cl);
     if (rc == ATT_ELIMIT)
-        return att__peval_fail(c, ATT_EPOLICY, "policy.limit", c->rule->act.line,
-                               c->rule->act.col, "more than %u claims in the incoming set",
-                               ATT_MAX_POLICY_CLAIMS);
-    if (rc != ATT_OK)
+        return att__peval_fail(c, ATT_EPOLICY, "policy.limit", c->rule->act.line, c->rule->act.col,
+                               "more than %u claims in the incoming set", ATT_MAX_POLICY_CLAIMS);
+    if (rc != ATT_OK || (rc = grow_side(c)) != ATT_OK)
         return rc;
-    if (c->jcap < c->in->cap) {
-        json_t **j = att__arena_alloc(c->a, c->in->cap * sizeof(*j));
-        if (!j)
-            return ATT_ENOMEM;
-        if (c->jcap)
-            memcpy(j, c->jcache, c->jcap * sizeof(*j));
-        c->jcache = j;
-        c->jcap = c->in->cap;
-    }
     c->jcache[c->in->n - 1] = json;
+    index_claim(c, c->in->n - 1);
     return ATT_OK;
 }
 
@@ -128,6 +151,18 @@ int att__pmatch_test(const att__claim *cl, const att__ptest *t, const att__pval 
     return (n == v->len && memcmp(s, v->s, n) == 0) == (t->op == PO_EQ);
 }
 
+/* Candidates of a condition in claim order: the claims of its literal type's bucket, or
+ * every claim. Iterate with  for (k = first(); k >= 0 && k < n0; k = next(k)). */
+static int32_t first_cand(const att__pctx *c, const att__pcond *cd)
+{
+    return cd->type_test >= 0 ? c->head[cd->type_hash & c->mask] - 1 : 0;
+}
+
+static int32_t next_cand(const att__pctx *c, const att__pcond *cd, int32_t k)
+{
+    return cd->type_test >= 0 ? c->next[k] - 1 : k + 1;
+}
+
 static int matches(const att__pctx *c, const att__pcond *cd, const att__pval *rhs, size_t k)
 {
     const att__claim *cl = &c->in->v[k];
@@ -148,6 +183,8 @@ static void record_fail(att__pctx *c, unsigned i, const att__pval *rhs, long neg
     tr->neg_claim = (int32_t)neg_claim;
     unsigned nt = c->rule->conds[i].ntests;
     tr->fail_rhs = att__arena_memdup(c->a, rhs, nt * sizeof(*rhs)); /* NULL: less detail */
+    for (unsigned t = 0; tr->fail_rhs && t < nt; t++)
+        tr->fail_rhs[t].json = NULL; /* released when the evaluation ends */
 }
 
 /* issue() of identical (type, value type, value) twice puts it in the token once. */
@@ -316,11 +353,12 @@ static int search(att__pctx *c, unsigned i)
     for (unsigned t = 0; t < cd->ntests; t++)
         if ((rc = att__peval_expr(c, &cd->tests[t].rhs, &rhs[t], 0)) != ATT_OK)
             return rc;
-    size_t n0 = c->tr->n0;
+    const int32_t n0 = (int32_t)c->tr->n0;
     unsigned fl = cd->label >= 0 ? r->label_flags[cd->label] : 0;
+    int32_t k;
     if (cd->negated) {
-        for (size_t k = 0; k < n0; k++)
-            if (matches(c, cd, rhs, k)) {
+        for (k = first_cand(c, cd); k >= 0 && k < n0; k = next_cand(c, cd, k))
+            if (matches(c, cd, rhs, (size_t)k)) {
                 record_fail(c, i, rhs, (long)k);
                 return ATT_OK;
             }
@@ -328,13 +366,13 @@ static int search(att__pctx *c, unsigned i)
         return search(c, i + 1);
     }
     if (fl & PL_SETUSE) {
-        int32_t *set = n0 ? att__arena_alloc(c->a, n0 * sizeof(*set)) : NULL;
+        int32_t *set = n0 ? att__arena_alloc(c->a, (size_t)n0 * sizeof(*set)) : NULL;
         size_t ns = 0;
         if (n0 && !set)
             return ATT_ENOMEM;
-        for (size_t k = 0; k < n0; k++)
-            if (matches(c, cd, rhs, k))
-                set[ns++] = (int32_t)k;
+        for (k = first_cand(c, cd); k >= 0 && k < n0; k = next_cand(c, cd, k))
+            if (matches(c, cd, rhs, (size_t)k))
+                set[ns++] = k;
         if (!ns) {
             record_fail(c, i, rhs, -1);
             return ATT_OK;
@@ -353,13 +391,13 @@ static int search(att__pctx *c, unsigned i)
         return ATT_OK;
     }
     int any = 0;
-    for (size_t k = 0; k < n0 && !c->denied; k++) {
-        if (!matches(c, cd, rhs, k))
+    for (k = first_cand(c, cd); k >= 0 && k < n0 && !c->denied; k = next_cand(c, cd, k)) {
+        if (!matches(c, cd, rhs, (size_t)k))
             continue;
         any = 1;
-        c->match_path[i] = (int32_t)k;
+        c->match_path[i] = k;
         if (fl & PL_ITER)
-            c->bind_claim[cd->label] = (int32_t)k;
+            c->bind_claim[cd->label] = k;
         if ((rc = search(c, i + 1)) != ATT_OK)
             return rc;
         if (!(fl & PL_ITER))
@@ -426,19 +464,28 @@ static int setup(att__pctx *c, const att__policy_prog *p, const att__claimset *i
     if (in->n > cap)
         return ATT_ELIMIT;
     res->incoming.v = att__arena_alloc(a, cap * sizeof(att__claim));
-    c->jcache = att__arena_alloc(a, cap * sizeof(json_t *));
-    if (!res->incoming.v || !c->jcache)
+    if (!res->incoming.v)
         return ATT_ENOMEM;
     if (in->n)
         memcpy(res->incoming.v, in->v, in->n * sizeof(att__claim));
     res->incoming.n = in->n;
-    res->incoming.cap = c->jcap = cap;
+    res->incoming.cap = cap;
+    /* type index: a power of two of buckets, at least twice the claims given */
+    uint32_t nb = 64;
+    while (nb < 2 * cap && nb < 4 * ATT_MAX_POLICY_CLAIMS)
+        nb *= 2;
+    c->mask = nb - 1;
+    c->head = att__arena_alloc(a, nb * sizeof(*c->head));
+    c->tail = att__arena_alloc(a, nb * sizeof(*c->tail));
+    if (!c->head || !c->tail || grow_side(c) != ATT_OK)
+        return ATT_ENOMEM;
     for (size_t i = 0; i < in->n; i++) {
         att__claim *cl = &res->incoming.v[i];
         if (!cl->type_hash)
             cl->type_hash = att__claim_type_hash(cl->type, strlen(cl->type));
         if (!cl->issuer)
             cl->issuer = ATT_ISSUER_SERVICE;
+        index_claim(c, i);
     }
     unsigned m = p->max_cond ? p->max_cond : 1;
     c->bind_claim = att__arena_alloc(a, m * sizeof(*c->bind_claim));
@@ -467,6 +514,16 @@ int att__policy_eval(const att__policy_prog *p, const att__claimset *in, att__ar
     }
     for (size_t i = 0; i < c.ntemps; i++)
         json_decref(c.temps[i]);
+    if (rc == ATT_ENOMEM && c.rule && a->total > ATT_ARENA_MAX / 2 && !res->trace->error) {
+        /* The policy itself exhausted the request's memory budget (strings doubled by
+         * AppendString or JmesPath rule after rule): its failure, not the server's. */
+        att__policy_trace *t = res->trace;
+        t->error = "the evaluation needs more memory than a request may use";
+        t->error_reason = "policy.limit";
+        t->error_sec = (int32_t)c.rule->section;
+        t->error_rule = (int32_t)c.rule->index;
+        rc = ATT_EPOLICY;
+    }
     if (rc == ATT_ENOMEM || rc == ATT_ELIMIT || rc == ATT_EINTERNAL || !res->trace) {
         if (rc == ATT_OK)
             rc = ATT_ENOMEM;

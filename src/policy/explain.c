@@ -367,9 +367,9 @@ json_t *att__policy_explain_json(const att__policy_result *res)
                 json_t *e = json_object();
                 if (json_array_append_new(m, e) ||
                     set_new(e, "condition", json_string(r->conds[i].text)) ||
-                    set_new(e, "claim", tr->match[i] >= 0
-                                            ? claim_json(&res->incoming.v[tr->match[i]])
-                                            : json_null()))
+                    set_new(e, "claim",
+                            tr->match[i] >= 0 ? claim_json(&res->incoming.v[tr->match[i]])
+                                              : json_null()))
                     goto fail;
             }
         }
@@ -388,7 +388,8 @@ json_t *att__policy_props_json(const att__policy_result *res)
 {
     const att__policy_props *p = &res->props;
     json_t *o = json_object();
-    if (!o || set_new(o, "require_valid_aik_cert", json_boolean(p->config.require_valid_aik_cert)) ||
+    if (!o ||
+        set_new(o, "require_valid_aik_cert", json_boolean(p->config.require_valid_aik_cert)) ||
         set_new(o, "required_pcr_mask", json_integer(p->config.required_pcr_mask)) ||
         set_new(o, "x-ms-sgx-tcbidentifier", json_string(p->config.sgx_tcbidentifier)) ||
         set_new(o, "report_validity_in_minutes", json_integer(p->report_validity_in_minutes)) ||

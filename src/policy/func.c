@@ -251,8 +251,8 @@ static int fn_jmespath(att__pctx *c, const att__pexpr *e, att__pval *a, att__pva
     if (rc == ATT_ENOMEM)
         return rc;
     if (rc != ATT_OK)
-        return att__peval_fail(c, ATT_EPOLICY, "policy.function", e->line, e->col,
-                               "JmesPath(): %s", jd.message);
+        return att__peval_fail(c, ATT_EPOLICY, "policy.function", e->line, e->col, "JmesPath(): %s",
+                               jd.message);
     if ((rc = att__pctx_keep(c, res)) != ATT_OK)
         return rc;
     char *text = json_dumps(res, JSON_COMPACT | JSON_ENCODE_ANY);
@@ -419,8 +419,7 @@ static int fn_is_subset_of(att__pctx *c, const att__pexpr *e, att__pval *a, att_
     return ATT_OK;
 }
 
-static int fn_contains_only_value(att__pctx *c, const att__pexpr *e, att__pval *a,
-                                  att__pval *out)
+static int fn_contains_only_value(att__pctx *c, const att__pexpr *e, att__pval *a, att__pval *out)
 {
     int rc = scalar(c, e, &a[1], 1);
     if (rc != ATT_OK)

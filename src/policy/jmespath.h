@@ -7,7 +7,13 @@
  * compile errors name the position and the offending token (reason "jmespath.syntax"),
  * runtime errors the function and argument (reason "jmespath.invalid_type",
  * "jmespath.invalid_arity", "jmespath.unknown_function", "jmespath.invalid_value"), the
- * error kinds of the official compliance suite. */
+ * error kinds of the official compliance suite. Unknown functions, wrong arity and a zero
+ * slice step are found at compile time. Exceeding a bound fails with ATT_ELIMIT: expression
+ * size and nesting with reason "jmespath.syntax", evaluation work and result size with
+ * "jmespath.limit"; running out of memory gives ATT_ENOMEM ("jmespath.nomem").
+ *
+ * Results may share structure with data (e.g. "@" returns data itself): treat both as
+ * immutable while a result is alive. */
 #ifndef ATT_POLICY_JMESPATH_H
 #define ATT_POLICY_JMESPATH_H
 

@@ -384,6 +384,31 @@ int att__jmes_eval(att__jmes_ctx *c, const att__jmes_node *nd, json_t *v, json_t
     }
 }
 
+/* Counts the values of v as a serializer sees them, shared parts once per use, against
+ * *left. Fails when the result would be larger than ATT__JMES_MAX_RESULT values. */
+static int measure(att_diag *d, const json_t *v, unsigned depth, size_t *left)
+{
+    if (*left == 0 || depth > ATT__JMES_MAX_VALUE_DEPTH)
+        return att_diag_fail(d, ATT_ELIMIT, ATT__JMES_R_LIMIT, "expression",
+                             "JMESPath result too large (more than %u values or %u levels)",
+                             ATT__JMES_MAX_RESULT, ATT__JMES_MAX_VALUE_DEPTH);
+    (*left)--;
+    int rc = ATT_OK;
+    if (json_is_array(v)) {
+        for (size_t i = 0; rc == ATT_OK && i < json_array_size(v); i++)
+            rc = measure(d, json_array_get(v, i), depth + 1, left);
+    } else if (json_is_object(v)) {
+        const char *key;
+        json_t *val;
+        json_object_foreach((json_t *)v, key, val)
+        {
+            if ((rc = measure(d, val, depth + 1, left)))
+                break;
+        }
+    }
+    return rc;
+}
+
 int att__jmes_search(const att__jmes_expr *e, const json_t *data, json_t **result, att_diag *d)
 {
     if (result)
@@ -393,5 +418,13 @@ int att__jmes_search(const att__jmes_expr *e, const json_t *data, json_t **resul
                              "invalid arguments to att__jmes_search");
     att__jmes_ctx c = {d, ATT__JMES_MAX_STEPS};
     /* Evaluation only reads data; the cast lets shared parts be reference-counted. */
-    return att__jmes_eval(&c, e->root, (json_t *)data, result);
+    int rc = att__jmes_eval(&c, e->root, (json_t *)data, result);
+    /* Results may share subtrees ("[@,@] | [@,@] | ..."): bound the size a caller that
+     * serializes the result will see. */
+    size_t left = ATT__JMES_MAX_RESULT;
+    if (rc == ATT_OK && (rc = measure(d, *result, 0, &left))) {
+        json_decref(*result);
+        *result = NULL;
+    }
+    return rc;
 }

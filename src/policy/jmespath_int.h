@@ -24,6 +24,12 @@
  * 10 000-event TCG log uses well under a million steps. */
 #define ATT__JMES_MAX_STEPS (16u * 1024u * 1024u)
 
+/* Values in a result, counting shared subtrees once per occurrence (what a serializer
+ * writes): 16M values is far beyond any event log (10 000 events of ~20 values) or IMA
+ * log (200 000 entries of ~10 values) a query may return whole, and keeps the cost of
+ * printing any result bounded. */
+#define ATT__JMES_MAX_RESULT (16u * 1024u * 1024u)
+
 /* Strings built by evaluation (to_string, join): the policy engine turns a JmesPath()
  * result into a claim, and a claim is bounded by the token size. */
 #define ATT__JMES_MAX_STRING (1024u * 1024u)

@@ -214,8 +214,8 @@ static int lex_string(att__plex *lx, att__ptok *t, att_diag *d)
         i++;
     }
     att__ptok partial = {.kind = PT_STRING, .off = lx->off, .len = i - lx->off};
-    while (partial.len > 1 && (s[lx->off + partial.len - 1] == ' ' ||
-                               s[lx->off + partial.len - 1] == '\t'))
+    while (partial.len > 1 &&
+           (s[lx->off + partial.len - 1] == ' ' || s[lx->off + partial.len - 1] == '\t'))
         partial.len--;
     char tok[64];
     att__plex_tokname(s, &partial, tok, sizeof(tok));
@@ -290,11 +290,10 @@ int att__plex_next(att__plex *lx, att__ptok *t, att_diag *d)
         const char *text;
         att__ptok_kind kind;
     } punct[] = {
-        {"==", PT_EQ}, {"=>", PT_ARROW}, {"!=", PT_NE}, {"<=", PT_LE}, {">=", PT_GE},
-        {"&&", PT_AND}, {"=", PT_ASSIGN}, {"!", PT_NOT}, {"<", PT_LT}, {">", PT_GT},
-        {"[", PT_LBRACK}, {"]", PT_RBRACK}, {"(", PT_LPAREN}, {")", PT_RPAREN},
-        {"{", PT_LBRACE}, {"}", PT_RBRACE}, {",", PT_COMMA}, {";", PT_SEMI},
-        {":", PT_COLON}, {".", PT_DOT},
+        {"==", PT_EQ},    {"=>", PT_ARROW}, {"!=", PT_NE},    {"<=", PT_LE},    {">=", PT_GE},
+        {"&&", PT_AND},   {"=", PT_ASSIGN}, {"!", PT_NOT},    {"<", PT_LT},     {">", PT_GT},
+        {"[", PT_LBRACK}, {"]", PT_RBRACK}, {"(", PT_LPAREN}, {")", PT_RPAREN}, {"{", PT_LBRACE},
+        {"}", PT_RBRACE}, {",", PT_COMMA},  {";", PT_SEMI},   {":", PT_COLON},  {".", PT_DOT},
     };
     for (size_t i = 0; i < sizeof(punct) / sizeof(punct[0]); i++) {
         size_t k = strlen(punct[i].text);

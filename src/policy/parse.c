@@ -158,8 +158,7 @@ static int parse_call(parser *ps, att__pexpr *e, unsigned depth)
     if (ps->tok.kind != PT_RPAREN) {
         for (;;) {
             if (n >= ATT_MAX_POLICY_FUNC_ARGS)
-                return fail_limit(ps, "more than %u function arguments",
-                                  ATT_MAX_POLICY_FUNC_ARGS);
+                return fail_limit(ps, "more than %u function arguments", ATT_MAX_POLICY_FUNC_ARGS);
             memset(&args[n], 0, sizeof(args[n]));
             if ((rc = parse_expr(ps, &args[n], depth + 1)) != ATT_OK)
                 return rc;
@@ -240,8 +239,7 @@ static int parse_expr(parser *ps, att__pexpr *e, unsigned depth)
         break;
     }
     default:
-        rc = fail_expect(ps,
-                         "a string, an integer, true, false, label.property or a function call",
+        rc = fail_expect(ps, "a string, an integer, true, false, label.property or a function call",
                          NULL, NULL);
     }
     if (rc != ATT_OK)
@@ -408,6 +406,8 @@ static int parse_claim_spec(parser *ps, att__paction *a)
         if ((rc = next(ps)) != ATT_OK)
             return rc;
     }
+    if (ps->tok.kind != PT_RPAREN)
+        return fail_expect(ps, "',' or ')'", NULL, NULL);
     if (!seen[0] || !seen[1]) {
         char tok[64];
         att__plex_tokname(ps->text, &ps->tok, tok, sizeof(tok));
@@ -431,8 +431,8 @@ static int parse_action(parser *ps, att__paction *a)
         if (is_kw(ps, action_names[i]))
             kind = i;
     if (kind < 0)
-        return fail_expect(ps, "'permit', 'deny', 'add', 'issue' or 'issueproperty'",
-                           action_names, NULL);
+        return fail_expect(ps, "'permit', 'deny', 'add', 'issue' or 'issueproperty'", action_names,
+                           NULL);
     a->kind = (uint8_t)kind;
     push_ctx(ps, "action");
     int rc = next(ps);
@@ -577,10 +577,10 @@ static int parse_version(parser *ps)
         return rc;
     pop_ctx(ps);
     if (v[0] != 1 || v[1] > 2)
-        return att__policy_fail_at(ps->d, ATT_EPARSE, "policy.semantic", "version", vt.line,
-                                   vt.col,
-                                   "unsupported policy version %lld.%lld (supported: 1.0, 1.1, 1.2)",
-                                   (long long)v[0], (long long)v[1]);
+        return att__policy_fail_at(
+            ps->d, ATT_EPARSE, "policy.semantic", "version", vt.line, vt.col,
+            "unsupported policy version %lld.%lld (supported: 1.0, 1.1, 1.2)", (long long)v[0],
+            (long long)v[1]);
     ps->p->major = (unsigned)v[0];
     ps->p->minor = (unsigned)v[1];
     return ATT_OK;

@@ -43,11 +43,11 @@ typedef struct att__claim {
     const char *type;
     const char *issuer;
     att__cv_type vtype;
-    unsigned flags;    /* ATT_CLAIM_* */
-    const char *str;   /* ATT_CV_STRING: the value (len bytes + NUL) */
-    size_t len;        /* ATT_CV_STRING: value length */
-    int64_t i;         /* ATT_CV_INTEGER */
-    int b;             /* ATT_CV_BOOLEAN: 0 or 1 */
+    unsigned flags;     /* ATT_CLAIM_* */
+    const char *str;    /* ATT_CV_STRING: the value (len bytes + NUL) */
+    size_t len;         /* ATT_CV_STRING: value length */
+    int64_t i;          /* ATT_CV_INTEGER */
+    int b;              /* ATT_CV_BOOLEAN: 0 or 1 */
     uint32_t type_hash; /* internal: hash of type, set by the att__claims_add* functions */
 } att__claim;
 

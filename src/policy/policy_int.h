@@ -39,15 +39,15 @@ typedef enum att__ptok_kind {
     PT_LE,
     PT_GT,
     PT_GE,
-    PT_NOT, /* ! */
-    PT_AND, /* && */
+    PT_NOT,  /* ! */
+    PT_AND,  /* && */
     PT_ARROW /* => */
 } att__ptok_kind;
 
 typedef struct att__ptok {
     att__ptok_kind kind;
-    size_t off; /* byte offset of the first character in the text */
-    size_t len; /* bytes of source text */
+    size_t off;         /* byte offset of the first character in the text */
+    size_t len;         /* bytes of source text */
     uint32_t line, col; /* 1-based; col counts code points */
     int64_t ival;       /* PT_INT */
 } att__ptok;
@@ -114,9 +114,9 @@ typedef struct att__pexpr {
     struct att__pexpr *args;
     const char *s; /* PX_STR: unescaped literal; PX_REF: label name (NUL-terminated) */
     size_t len;
-    int64_t i;              /* PX_INT, PX_BOOL */
-    att__jmes_expr *jq;     /* PX_CALL JmesPath with a literal query: compiled at compile time */
-    size_t off, srclen;     /* source span */
+    int64_t i;          /* PX_INT, PX_BOOL */
+    att__jmes_expr *jq; /* PX_CALL JmesPath with a literal query: compiled at compile time */
+    size_t off, srclen; /* source span */
     uint32_t line, col;
 } att__pexpr;
 
@@ -128,7 +128,7 @@ typedef struct att__ptest {
 } att__ptest;
 
 /* Label flags (att__prule.label_flags). */
-#define PL_ITER 0x1u   /* referenced outside set parameters: one action run per claim */
+#define PL_ITER   0x1u /* referenced outside set parameters: one action run per claim */
 #define PL_SETUSE 0x2u /* referenced as a set parameter: the whole matching set */
 
 typedef struct att__pcond {
@@ -145,9 +145,9 @@ typedef struct att__pcond {
 typedef enum att__pakind { PA_PERMIT = 0, PA_DENY, PA_ADD, PA_ISSUE, PA_ISSUEPROPERTY } att__pakind;
 
 typedef struct att__paction {
-    uint8_t kind;   /* att__pakind */
-    int8_t vtype;   /* valueType= given: att__cv_type; -1 when absent */
-    int16_t claim;  /* claim=label: label index; -1 when the type=/value= form is used */
+    uint8_t kind;  /* att__pakind */
+    int8_t vtype;  /* valueType= given: att__cv_type; -1 when absent */
+    int16_t claim; /* claim=label: label index; -1 when the type=/value= form is used */
     const char *claim_name;
     att__pexpr *type, *value;
     uint32_t line, col;
@@ -173,7 +173,7 @@ struct att__policy_prog {
     att__prule *rules[ATT_POLICY_SECTIONS];
     size_t nrules[ATT_POLICY_SECTIONS];
     att__policy_config config;
-    unsigned max_cond; /* most conditions (and so labels) in one rule */
+    unsigned max_cond;   /* most conditions (and so labels) in one rule */
     att__jmes_expr **jq; /* compiled literal queries, freed with the program */
     size_t njq, capjq;
 };
@@ -207,12 +207,12 @@ typedef enum att__pvkind { PV_EMPTY = 0, PV_STR, PV_INT, PV_BOOL, PV_SET } att__
 
 /* A value during evaluation. Strings point into the arena, the program or a claim. */
 typedef struct att__pval {
-    uint8_t kind; /* att__pvkind */
-    uint8_t ro;   /* derived from a read-only claim */
+    uint8_t kind;  /* att__pvkind */
+    uint8_t ro;    /* derived from a read-only claim */
     int32_t claim; /* index of the incoming claim it was read from, or -1 */
     const char *s;
     size_t len;
-    int64_t i; /* PV_INT; PV_BOOL (0/1) */
+    int64_t i;               /* PV_INT; PV_BOOL (0/1) */
     struct att__pval *items; /* PV_SET: scalar elements */
     size_t n;
     json_t *json; /* PV_STR holding JSON text: its parsed form when known (borrowed) */
@@ -231,10 +231,10 @@ typedef struct att__prule_trace {
 
 struct att__policy_trace {
     att__prule_trace *rules[ATT_POLICY_SECTIONS];
-    int32_t deny_rule;   /* authorization rule that denied, or -1 */
-    int32_t permit_rule; /* first authorization rule that permitted, or -1 */
+    int32_t deny_rule;             /* authorization rule that denied, or -1 */
+    int32_t permit_rule;           /* first authorization rule that permitted, or -1 */
     int32_t error_sec, error_rule; /* rule that failed evaluation, or -1 */
-    char *error;                   /* what failed (arena), or NULL */
+    const char *error;             /* what failed (arena or static), or NULL */
     const char *error_reason;      /* its diag reason ("policy.function", ...) */
 };
 
@@ -244,7 +244,10 @@ typedef struct att__pctx {
     att__policy_result *res;
     att__claimset *in;
     json_t **jcache; /* parsed JSON of incoming claim i (borrowed from temps), parallel to in */
-    size_t jcap;
+    int32_t *next;   /* 1 + next claim of the same type bucket (ascending), 0 at the end */
+    size_t jcap;     /* entries of jcache and next */
+    int32_t *head, *tail; /* per bucket (type_hash & mask): 1 + first/last claim, or 0 */
+    uint32_t mask;
     json_t **temps; /* jansson values to release at the end */
     size_t ntemps, captemps;
     const att__prule *rule;

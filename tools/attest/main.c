@@ -35,6 +35,71 @@ static const att_cli_cmd token_cmds[] = {
     {.name = NULL},
 };
 
+static const att_cli_cmd policy_cmds[] = {
+    {
+        .name = "check",
+        .args = "[OPTIONS] FILE",
+        .summary = "check that a policy compiles",
+        .help = "Compiles the MAA attestation policy in FILE ('-' for stdin) exactly as the\n"
+                "service does and prints its version and rule counts, and the configuration\n"
+                "properties it sets. When it does not compile, prints the first error with its\n"
+                "line, column, offending token and what was expected - the message the service\n"
+                "returns as PolicyParsingError.\n"
+                "\n"
+                "Options:\n"
+                "  -h, --help   show this help\n"
+                "\n"
+                "Exit codes: 0 valid, 1 the policy does not compile, 2 usage error,\n"
+                "3 cannot read FILE.\n",
+        .run = att_cli_policy_check,
+    },
+    {
+        .name = "hash",
+        .args = "[OPTIONS] FILE",
+        .summary = "print a policy's x-ms-policy-hash",
+        .help = "Prints the x-ms-policy-hash of the policy text in FILE ('-' for stdin):\n"
+                "base64url(SHA-256(base64url(text))), the value tokens carry. The text is hashed\n"
+                "byte for byte as given (line ends and a trailing newline count); it is not\n"
+                "compiled.\n"
+                "\n"
+                "Options:\n"
+                "  -h, --help   show this help\n"
+                "\n"
+                "Exit codes: 0 success, 2 usage error or text over the size limit,\n"
+                "3 cannot read FILE.\n",
+        .run = att_cli_policy_hash,
+    },
+    {
+        .name = "eval",
+        .args = "--claims JSON FILE",
+        .summary = "evaluate a policy over claims, explain the decision",
+        .help = "Compiles the policy in FILE and evaluates it over the claims in JSON,\n"
+                "as the service does after verifying evidence, then prints JSON:\n"
+                "  {\"decision\": \"permit\"|\"deny\", \"issued\": [{type, value, valueType}...],\n"
+                "   \"x-ms-policy\": {the issued claims as the token carries them},\n"
+                "   \"properties\": {...}, \"explanation\": {...}}\n"
+                "The explanation names the rule that denied, or for each permit rule the first\n"
+                "condition that no claim matched, the failing test and the values present.\n"
+                "\n"
+                "The claims file is {\"claims\": [{\"type\": T, \"value\": V, \"valueType\": VT,\n"
+                "\"issuer\": I, \"readOnly\": B}, ...]} (or just the array). V is a string, an\n"
+                "integer or a Boolean; an object or array becomes a JSON-valued String claim\n"
+                "(e.g. a TPM \"events\" log). valueType (optional) is \"String\", \"Integer\" or\n"
+                "\"Boolean\" and converts V when needed (\"5\" as Integer). issuer defaults to\n"
+                "AttestationService, the issuer of claims derived from evidence.\n"
+                "\n"
+                "Options:\n"
+                "  --claims JSON   the incoming claims ('-' for stdin)\n"
+                "  -h, --help      show this help\n"
+                "\n"
+                "Exit codes: 0 permit, 1 deny (a deny() rule, no permit() rule, or an\n"
+                "evaluation error), 2 usage error, policy or claims that do not parse,\n"
+                "3 cannot read a file.\n",
+        .run = att_cli_policy_eval,
+    },
+    {.name = NULL},
+};
+
 static const att_cli_cmd commands[] = {
     {
         .name = "token",
@@ -42,6 +107,13 @@ static const att_cli_cmd commands[] = {
         .summary = "work with attestation tokens (JWTs)",
         .help = "Tokens are the JWTs attestd (and Microsoft Azure Attestation) returns.\n",
         .sub = token_cmds,
+    },
+    {
+        .name = "policy",
+        .args = "COMMAND ...",
+        .summary = "check, hash and evaluate attestation policies offline",
+        .help = "Policies are MAA attestation policies (versions 1.0, 1.1 and 1.2).\n",
+        .sub = policy_cmds,
     },
     {
         .name = "jwks",

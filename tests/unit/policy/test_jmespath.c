@@ -338,6 +338,11 @@ static void strings_and_numbers(void **state)
                 "{\"a\":[{\"k\":2,\"v\":1},{\"k\":1,\"v\":2},{\"k\":2,\"v\":3},{\"k\":1,\"v\":4}]}",
                 "[2,4,1,3]");
     expect_json("\"\\u0000\"", "{}", "null");
+    /* Huge numbers saturate (found by fuzzing: digits once overflowed). */
+    expect_json("a[111111111111111111111111]", "{\"a\":[1,2,3]}", "null");
+    expect_json("a[-99999999999999999999:99999999999999999999]", "{\"a\":[1,2,3]}", "[1,2,3]");
+    expect_json("a[::-99999999999999999999]", "{\"a\":[1,2,3]}", "[3]");
+    expect_json("a[-99999999999999999999]", "{\"a\":[1,2,3]}", "null");
 }
 
 static void error_messages(void **state)
@@ -464,6 +469,10 @@ static void limits(void **state)
     snprintf(t, tl, "%s | to_string(@)", s);
     assert_int_equal(run(t, "[1]", &res, &d), ATT_ELIMIT);
     assert_string_equal(d.reason, "jmespath.limit");
+    /* ... and such a result is never handed out: printing it would never end. */
+    assert_int_equal(run(s, "[1]", &res, &d), ATT_ELIMIT);
+    assert_string_equal(d.reason, "jmespath.limit");
+    assert_null(res);
     free(t);
     free(s);
 }
