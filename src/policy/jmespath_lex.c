@@ -404,8 +404,8 @@ int att__jmes_lex(const char *expr, size_t n, att__jmes_tokens *out, att_diag *d
         } else if (ch == '`') {
             rc = lex_json_literal(&lx);
         } else {
-            att__jmes_tok_type type;
-            size_t len;
+            att__jmes_tok_type type = 0;
+            size_t len = 0;
             rc = lex_operator(&lx, &type, &len);
             if (rc == ATT_OK)
                 rc = push(&lx, type, lx.pos, len, NULL);
