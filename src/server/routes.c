@@ -205,6 +205,27 @@ static int body_text(att__req *r, const char **out, size_t *n)
     return 1;
 }
 
+/* Answers MAA's PolicyResult token (§1.8): x-ms-policy-result, the token hash of the
+ * upload (NULL for a reset) and x-ms-policy-signer when signer (borrowed) is not NULL. */
+static void respond_policy_result(att__req *r, const att__provider *p, const char *result,
+                                  const char *token_hash, json_t *signer)
+{
+    json_t *claims = json_pack("{s:s}", "x-ms-policy-result", result);
+    if (claims && token_hash &&
+        json_object_set_new(claims, "x-ms-policy-token-hash", json_string(token_hash)) != 0) {
+        json_decref(claims);
+        claims = NULL;
+    }
+    if (claims && signer && json_object_set(claims, "x-ms-policy-signer", signer) != 0) {
+        json_decref(claims);
+        claims = NULL;
+    }
+    if (claims)
+        respond_token(r, p, ATT_TOKEN_MANAGEMENT, claims);
+    else
+        att__respond_error(r, 500, "InternalError", "out of memory");
+}
+
 /* Parses and checks a policy-management JWS against the provider's trust mode: unsigned is
  * accepted only while the provider is in AAD mode (no policy signers); a signed one must
  * verify. *signer gets the x-ms-policy-signer claim for a signed JWS (else NULL). */
@@ -317,16 +338,9 @@ static void h_policy_set(att__req *r, const char *seg)
             } else {
                 char hash[ATT_POLICY_HASH_LEN + 1];
                 att__policy_token_hash(received, received_len, hash);
-                json_t *claims = json_pack("{s:s,s:s}", "x-ms-policy-result", "Updated",
-                                           "x-ms-policy-token-hash", hash);
-                if (claims && signer)
-                    json_object_set(claims, "x-ms-policy-signer", signer);
                 att__info("policy updated", "provider=%s type=%s hash=%s signed=%d",
                           att__provider_name(p), att__att_type_name(t), hash, signer != NULL);
-                if (claims)
-                    respond_token(r, p, ATT_TOKEN_MANAGEMENT, claims);
-                else
-                    att__respond_error(r, 500, "InternalError", "out of memory");
+                respond_policy_result(r, p, "Updated", hash, signer);
             }
         }
     }
@@ -371,15 +385,9 @@ static void h_policy_reset(att__req *r, const char *seg)
         if (rc != ATT_OK) {
             att__respond_diag(r, rc, &d);
         } else {
-            json_t *claims = json_pack("{s:s}", "x-ms-policy-result", "Removed");
-            if (claims && signer)
-                json_object_set(claims, "x-ms-policy-signer", signer);
             att__info("policy reset", "provider=%s type=%s", att__provider_name(p),
                       att__att_type_name(t));
-            if (claims)
-                respond_token(r, p, ATT_TOKEN_MANAGEMENT, claims);
-            else
-                att__respond_error(r, 500, "InternalError", "out of memory");
+            respond_policy_result(r, p, "Removed", NULL, signer);
         }
     }
     json_decref(signer);
