@@ -136,10 +136,22 @@ typedef struct att__dcap_hashes {
 } att__dcap_hashes;
 const att__dcap_hashes *att__dcap_collateral_hashes(const att__dcap_collateral *c);
 
+/* Addition: 1 when the window is non-empty and not_before <= at <= not_after. A set whose
+ * window is empty still loads (a warning is logged); it contains no time. */
+int att__dcap_window_contains(const att__dcap_collateral *c, int64_t at);
+
 att__dcap_collateral *att__dcap_ref(att__dcap_collateral *c);
 void att__dcap_unref(att__dcap_collateral *c);
 
 /* ---- loading ---- */
+
+/* Addition: largest collateral file (normalized JSON, or one file of a PCS bundle) read or
+ * accepted: real sets are 14-24 KiB, PCK CRLs of the Platform CA a few KiB; 1 MiB leaves
+ * room for growth while bounding parse work. */
+#define ATT_DCAP_MAX_FILE (1024u * 1024u)
+/* Addition: collateral sets in one store (one per FMSPC x TEE x PCK CA; Intel has a few
+ * hundred FMSPCs). */
+#define ATT_DCAP_MAX_SETS 4096u
 
 /* Loads one collateral set in the normalized JSON form of
  * ../shared/vectors/normalized-collateral (fields pck_crl_issuer_chain, root_ca_crl (hex
@@ -161,6 +173,14 @@ typedef struct att__dcap_store att__dcap_store;
 int att__dcap_store_load(const char *path, const att__cert *const *anchors, size_t n_anchors,
                          att__dcap_store **out, att_diag *d);
 void att__dcap_store_free(att__dcap_store *s);
+/* Addition: number of sets in s, and set i (borrowed from s; NULL when out of range), in
+ * load order (files by name). */
+size_t att__dcap_store_count(const att__dcap_store *s);
+const att__dcap_collateral *att__dcap_store_get(const att__dcap_store *s, size_t i);
+/* Addition (behaviour of att__dcap_store_find, below): when no matching set's window
+ * contains `at`, the best matching set regardless of time is returned, so the verifier can
+ * report "collateral expired" rather than "no collateral"; NULL only when no set matches
+ * (FMSPC, TEE, PCK CA). Check att__dcap_window_contains on the result. */
 /* The collateral for a platform, or NULL (borrowed from s). When several sets match, the
  * one with the highest TCB evaluation data number whose window contains `at` wins. */
 const att__dcap_collateral *att__dcap_store_find(const att__dcap_store *s, const uint8_t fmspc[6],

@@ -144,7 +144,7 @@ char *att__hex_encode_alloc(const void *in, size_t n, int upper)
     return out;
 }
 
-static int hex_val(unsigned char c)
+int att__hex_digit(unsigned char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -160,7 +160,8 @@ int att__hex_decode(const char *in, size_t n, uint8_t *out, size_t *outlen)
     if (n % 2)
         return ATT_EPARSE;
     for (size_t i = 0; i < n; i += 2) {
-        int hi = hex_val((unsigned char)in[i]), lo = hex_val((unsigned char)in[i + 1]);
+        int hi = att__hex_digit((unsigned char)in[i]),
+            lo = att__hex_digit((unsigned char)in[i + 1]);
         if (hi < 0 || lo < 0)
             return ATT_EPARSE;
         out[i / 2] = (uint8_t)(hi << 4 | lo);

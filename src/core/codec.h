@@ -28,6 +28,8 @@ int att__b64_decode(const char *in, size_t n, uint8_t *out, size_t *outlen);
  * is not counted). *out is NULL on failure. */
 int att__b64_decode_alloc(const char *in, size_t n, uint8_t **out, size_t *outlen);
 
+/* Value 0..15 of one hex digit (either case), or -1 for any other character. */
+int att__hex_digit(unsigned char c);
 /* Hex: out needs 2n+1 chars; lowercase unless upper. */
 void att__hex_encode(const void *in, size_t n, int upper, char *out);
 char *att__hex_encode_alloc(const void *in, size_t n, int upper);

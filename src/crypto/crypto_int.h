@@ -41,6 +41,27 @@ BIO *att__crypto_mem_bio(const void *p, size_t n, int *err);
  * *len (optional) gets the length without the NUL. */
 int att__crypto_bio_to_str(BIO *b, char **out, size_t *len);
 
+/* An OpenSSL i2d function behind a type-exact adapter: encodes obj into *pp and advances
+ * it, or only returns the length when pp is NULL. Returns the length, <= 0 on failure. */
+typedef int (*att__crypto_i2d_fn)(const void *obj, unsigned char **pp);
+
+/* DER encoding of obj in a malloc'd buffer (caller frees): the length query, the
+ * allocation and the encoding, checked against each other. ATT_EINVAL when der, n or obj
+ * is NULL (*der and *n are cleared whenever they are given), ATT_ECRYPTO when OpenSSL
+ * cannot encode obj. */
+int att__crypto_i2d(const void *obj, att__crypto_i2d_fn enc, uint8_t **der, size_t *n);
+
+/* An OpenSSL d2i function behind a type-exact adapter: decodes one object from *pp
+ * (advancing it past what was read) and returns it newly allocated, or NULL. */
+typedef void *(*att__crypto_d2i_fn)(const unsigned char **pp, long len);
+
+/* Decodes exactly one DER object from der[0..n) (borrowed) with dec. On success *out gets
+ * the object, owned by the caller. ATT_EINVAL when der is NULL or n is 0, ATT_ELIMIT above
+ * ATT__CRYPTO_MAX_INPUT, ATT_EPARSE when dec fails or bytes follow the object (which is
+ * then freed with release). *out is untouched on failure. */
+int att__crypto_d2i(const uint8_t *der, size_t n, att__crypto_d2i_fn dec, void (*release)(void *),
+                    void **out);
+
 /* First occurrence of the NUL-terminated needle in hay[0..n), or NULL (memmem, which is
  * not in C11/POSIX). */
 const char *att__crypto_memfind(const char *hay, size_t n, const char *needle);

@@ -136,25 +136,31 @@ int att__pkey_from_pem(const char *pem, size_t n, att__pkey **out)
     return ATT_OK;
 }
 
+/* Type-exact adapters for the generic DER helpers of util.c (SubjectPublicKeyInfo). */
+static int i2d_spki(const void *k, unsigned char **pp)
+{
+    return i2d_PUBKEY((const EVP_PKEY *)k, pp);
+}
+
+static void *d2i_spki(const unsigned char **pp, long len)
+{
+    return d2i_PUBKEY(NULL, pp, len);
+}
+
+static void free_pkey(void *k)
+{
+    EVP_PKEY_free(k);
+}
+
 int att__pkey_from_spki_der(const uint8_t *der, size_t n, att__pkey **out)
 {
     if (!out)
         return ATT_EINVAL;
-    *out = NULL;
-    if (!der || n == 0)
-        return ATT_EINVAL;
-    if (n > ATT__CRYPTO_MAX_INPUT)
-        return ATT_ELIMIT;
-    const unsigned char *p = der;
-    EVP_PKEY *k = d2i_PUBKEY(NULL, &p, (long)n);
-    if (!k)
-        return att__crypto_err(ATT_EPARSE);
-    if (p != der + n) { /* trailing bytes: not one SPKI */
-        EVP_PKEY_free(k);
-        return ATT_EPARSE;
-    }
+    /* exactly one SPKI: trailing bytes are ATT_EPARSE */
+    void *k = NULL;
+    int rc = att__crypto_d2i(der, n, d2i_spki, free_pkey, &k);
     *out = k;
-    return ATT_OK;
+    return rc;
 }
 
 /* Builds a key of `type` ("EC", "RSA") from params; the public key is then checked. */
@@ -335,26 +341,7 @@ int att__pkey_public_pem(const att__pkey *k, char **pem)
 
 int att__pkey_public_der(const att__pkey *k, uint8_t **der, size_t *n)
 {
-    if (!der || !n)
-        return ATT_EINVAL;
-    *der = NULL;
-    *n = 0;
-    if (!k)
-        return ATT_EINVAL;
-    int len = i2d_PUBKEY(k, NULL);
-    if (len <= 0)
-        return att__crypto_err(ATT_ECRYPTO);
-    uint8_t *buf = malloc((size_t)len);
-    if (!buf)
-        return ATT_ENOMEM;
-    unsigned char *p = buf;
-    if (i2d_PUBKEY(k, &p) != len) {
-        free(buf);
-        return att__crypto_err(ATT_ECRYPTO);
-    }
-    *der = buf;
-    *n = (size_t)len;
-    return ATT_OK;
+    return att__crypto_i2d(k, i2d_spki, der, n);
 }
 
 /* ---- generation and files ---- */

@@ -43,6 +43,26 @@ static int set_padding(EVP_PKEY_CTX *pctx, enum pad pad, const EVP_MD *md, int s
     return ATT_OK;
 }
 
+/* Starts a digest-and-sign (sign != 0) or digest-and-verify operation of k with md and
+ * the padding pad. *mctx gets the new context, which the caller frees with
+ * EVP_MD_CTX_free whatever the result (it may be NULL). Returns ATT_ENOMEM when no context
+ * can be made, `refused` when the key does not accept the operation, or set_padding's
+ * error. OpenSSL's error queue is left for the caller to clear. */
+static int digest_start(EVP_MD_CTX **mctx, int sign, const att__pkey *k, const EVP_MD *md,
+                        enum pad pad, int saltlen, int refused)
+{
+    *mctx = EVP_MD_CTX_new();
+    if (!*mctx)
+        return ATT_ENOMEM;
+    EVP_PKEY_CTX *pctx = NULL;
+    /* The Init functions take a non-const key only to up-reference it. */
+    int ok = sign ? EVP_DigestSignInit(*mctx, &pctx, md, NULL, (EVP_PKEY *)k)
+                  : EVP_DigestVerifyInit(*mctx, &pctx, md, NULL, (EVP_PKEY *)k);
+    if (ok != 1)
+        return refused;
+    return set_padding(pctx, pad, md, saltlen);
+}
+
 /* The common verification path: hash msg with alg and check sig with k. */
 static int verify(const att__pkey *k, att__hash_alg alg, enum pad pad, int saltlen, const void *msg,
                   size_t n, const uint8_t *sig, size_t siglen)
@@ -54,16 +74,8 @@ static int verify(const att__pkey *k, att__hash_alg alg, enum pad pad, int saltl
         return ATT_EINVAL;
     if (!msg)
         msg = "";
-    EVP_MD_CTX *mctx = EVP_MD_CTX_new();
-    if (!mctx)
-        return att__crypto_err(ATT_ENOMEM);
-    EVP_PKEY_CTX *pctx = NULL;
-    int rc = ATT_OK;
-    /* EVP_DigestVerifyInit takes a non-const key only to up-reference it. */
-    if (EVP_DigestVerifyInit(mctx, &pctx, md, NULL, (EVP_PKEY *)k) != 1)
-        rc = ATT_EUNSUPPORTED;
-    if (rc == ATT_OK)
-        rc = set_padding(pctx, pad, md, saltlen);
+    EVP_MD_CTX *mctx = NULL;
+    int rc = digest_start(&mctx, 0, k, md, pad, saltlen, ATT_EUNSUPPORTED);
     if (rc == ATT_OK && EVP_DigestVerify(mctx, sig, siglen, msg, n) != 1)
         rc = ATT_ESIG;
     EVP_MD_CTX_free(mctx);
@@ -181,17 +193,11 @@ int att__rsa_pkcs1_sign(const att__pkey *k, att__hash_alg alg, const void *msg, 
         return ATT_EUNSUPPORTED;
     if (!msg)
         msg = "";
-    EVP_MD_CTX *mctx = EVP_MD_CTX_new();
-    if (!mctx)
-        return att__crypto_err(ATT_ENOMEM);
-    EVP_PKEY_CTX *pctx = NULL;
+    EVP_MD_CTX *mctx = NULL;
     uint8_t *buf = NULL;
     size_t len = 0;
-    int rc = ATT_OK;
-    if (EVP_DigestSignInit(mctx, &pctx, md, NULL, (EVP_PKEY *)k) != 1)
-        rc = ATT_EINVAL; /* e.g. a public key only */
-    if (rc == ATT_OK)
-        rc = set_padding(pctx, PAD_PKCS1, md, 0);
+    /* a key that cannot sign is typically a public key only */
+    int rc = digest_start(&mctx, 1, k, md, PAD_PKCS1, 0, ATT_EINVAL);
     /* First call sizes the signature (no hashing happens), second one signs. */
     if (rc == ATT_OK && (EVP_DigestSign(mctx, NULL, &len, msg, n) != 1 || len == 0))
         rc = ATT_ECRYPTO;

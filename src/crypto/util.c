@@ -1,5 +1,6 @@
 /* Internal helpers of src/crypto (crypto_int.h): digests by id, OpenSSL error hygiene,
- * memory BIOs, time and name conversion, bounded file reads and atomic file writes. */
+ * memory BIOs, DER encoding and strict decoding, time and name conversion, bounded file
+ * reads and atomic file writes. */
 #include "crypto/crypto_int.h"
 
 #include <errno.h>
@@ -67,6 +68,49 @@ int att__crypto_bio_to_str(BIO *b, char **out, size_t *len)
     *out = s;
     if (len)
         *len = (size_t)n;
+    return ATT_OK;
+}
+
+int att__crypto_i2d(const void *obj, att__crypto_i2d_fn enc, uint8_t **der, size_t *n)
+{
+    if (!der || !n)
+        return ATT_EINVAL;
+    *der = NULL;
+    *n = 0;
+    if (!obj)
+        return ATT_EINVAL;
+    int len = enc(obj, NULL);
+    if (len <= 0)
+        return att__crypto_err(ATT_ECRYPTO);
+    uint8_t *buf = malloc((size_t)len);
+    if (!buf)
+        return ATT_ENOMEM;
+    unsigned char *p = buf;
+    if (enc(obj, &p) != len) {
+        free(buf);
+        return att__crypto_err(ATT_ECRYPTO);
+    }
+    *der = buf;
+    *n = (size_t)len;
+    return ATT_OK;
+}
+
+int att__crypto_d2i(const uint8_t *der, size_t n, att__crypto_d2i_fn dec, void (*release)(void *),
+                    void **out)
+{
+    if (!der || n == 0)
+        return ATT_EINVAL;
+    if (n > ATT__CRYPTO_MAX_INPUT)
+        return ATT_ELIMIT;
+    const unsigned char *p = der;
+    void *obj = dec(&p, (long)n);
+    if (!obj)
+        return att__crypto_err(ATT_EPARSE);
+    if (p != der + n) { /* trailing bytes: not exactly one object */
+        release(obj);
+        return ATT_EPARSE;
+    }
+    *out = obj;
     return ATT_OK;
 }
 

@@ -25,25 +25,41 @@ att__cert *att__cert_ref(att__cert *c)
     return c;
 }
 
+/* Type-exact adapters for the generic DER helpers of util.c. */
+static int i2d_cert(const void *c, unsigned char **pp)
+{
+    return i2d_X509((const X509 *)c, pp);
+}
+
+static void *d2i_cert(const unsigned char **pp, long len)
+{
+    return d2i_X509(NULL, pp, len);
+}
+
+static void free_cert(void *c)
+{
+    X509_free(c);
+}
+
+static void *d2i_crl(const unsigned char **pp, long len)
+{
+    return d2i_X509_CRL(NULL, pp, len);
+}
+
+static void free_crl(void *crl)
+{
+    X509_CRL_free(crl);
+}
+
 int att__cert_from_der(const uint8_t *der, size_t n, att__cert **out)
 {
     if (!out)
         return ATT_EINVAL;
-    *out = NULL;
-    if (!der || n == 0)
-        return ATT_EINVAL;
-    if (n > ATT__CRYPTO_MAX_INPUT)
-        return ATT_ELIMIT;
-    const unsigned char *p = der;
-    X509 *x = d2i_X509(NULL, &p, (long)n);
-    if (!x)
-        return att__crypto_err(ATT_EPARSE);
-    if (p != der + n) { /* trailing bytes: not exactly one certificate */
-        X509_free(x);
-        return ATT_EPARSE;
-    }
+    /* exactly one certificate: trailing bytes are ATT_EPARSE */
+    void *x = NULL;
+    int rc = att__crypto_d2i(der, n, d2i_cert, free_cert, &x);
     *out = x;
-    return ATT_OK;
+    return rc;
 }
 
 /* Reads the next PEM block labelled `label` from b into *der (OPENSSL_malloc'd; caller
@@ -178,26 +194,7 @@ int att__cert_read_file(const char *path, att__cert **out)
 
 int att__cert_der(const att__cert *c, uint8_t **der, size_t *n)
 {
-    if (!der || !n)
-        return ATT_EINVAL;
-    *der = NULL;
-    *n = 0;
-    if (!c)
-        return ATT_EINVAL;
-    int len = i2d_X509(c, NULL);
-    if (len <= 0)
-        return att__crypto_err(ATT_ECRYPTO);
-    uint8_t *buf = malloc((size_t)len);
-    if (!buf)
-        return ATT_ENOMEM;
-    unsigned char *p = buf;
-    if (i2d_X509(c, &p) != len) {
-        free(buf);
-        return att__crypto_err(ATT_ECRYPTO);
-    }
-    *der = buf;
-    *n = (size_t)len;
-    return ATT_OK;
+    return att__crypto_i2d(c, i2d_cert, der, n);
 }
 
 int att__cert_pubkey(const att__cert *c, att__pkey **out)
@@ -442,21 +439,10 @@ int att__crl_from_der(const uint8_t *der, size_t n, att__crl **out)
 {
     if (!out)
         return ATT_EINVAL;
-    *out = NULL;
-    if (!der || n == 0)
-        return ATT_EINVAL;
-    if (n > ATT__CRYPTO_MAX_INPUT)
-        return ATT_ELIMIT;
-    const unsigned char *p = der;
-    X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)n);
-    if (!crl)
-        return att__crypto_err(ATT_EPARSE);
-    if (p != der + n) {
-        X509_CRL_free(crl);
-        return ATT_EPARSE;
-    }
+    void *crl = NULL;
+    int rc = att__crypto_d2i(der, n, d2i_crl, free_crl, &crl);
     *out = crl;
-    return ATT_OK;
+    return rc;
 }
 
 int att__crl_from_pem(const char *pem, size_t n, att__crl **out)

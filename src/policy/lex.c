@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/codec.h"
 #include "policy/policy_int.h"
 
 /* Length of the valid UTF-8 sequence at s[0..n) or 0 when it is invalid (overlong forms,
@@ -123,17 +124,6 @@ static int is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Reads 4 hex digits at s; -1 when they are not. */
 static long hex4(const char *s, size_t avail)
 {
@@ -141,7 +131,7 @@ static long hex4(const char *s, size_t avail)
         return -1;
     long v = 0;
     for (int i = 0; i < 4; i++) {
-        int h = hexval(s[i]);
+        int h = att__hex_digit((unsigned char)s[i]);
         if (h < 0)
             return -1;
         v = v * 16 + h;

@@ -6,6 +6,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
+#include "attest/error.h"
+#include "core/codec.h"
+#include "core/timeutil.h"
+
 static char pathbuf[4096];
 
 const char *tu_shared_path(const char *rel)
@@ -63,4 +69,40 @@ void tu_rmtree(const char *path)
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path);
     int rc = system(cmd);
     (void)rc;
+}
+
+char *tu_read_shared_text(const char *rel, size_t *len)
+{
+    return (char *)tu_read_file(tu_shared_path(rel), len);
+}
+
+json_t *tu_load_json(const char *rel)
+{
+    json_error_t err;
+    json_t *j = json_load_file(tu_shared_path(rel), JSON_DECODE_INT_AS_REAL, &err);
+    if (!j)
+        fail_msg("%s: %s", rel, err.text);
+    return j;
+}
+
+const char *tu_jstr(const json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    if (!s)
+        fail_msg("missing string %s", key);
+    return s;
+}
+
+int64_t tu_parse_time(const char *s)
+{
+    int64_t t = 0;
+    assert_int_equal(att__time_parse(s, &t), ATT_OK);
+    return t;
+}
+
+uint8_t *tu_hex_decode(const char *hex, size_t *n)
+{
+    uint8_t *p = NULL;
+    assert_int_equal(att__hex_decode_alloc(hex, strlen(hex), &p, n), ATT_OK);
+    return p;
 }

@@ -2,7 +2,7 @@
  * the quotes' own PCK chains) with Intel's CRLs against both root issuances, SEV-SNP
  * VCEK -> ASK -> ARK chains (RSASSA-PSS, serial 0), and a generated PKI for revocation,
  * CRL validity, path length, CA, key usage, extension, anchor-matching and loop failures. */
-#include "testutil.h"
+#include "crypto_tu.h"
 
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -28,44 +28,6 @@
 #define YEAR          (365LL * 86400)
 #define ROOT_SUBJECT  "C=US,ST=CA,L=Santa Clara,O=Intel Corporation,CN=Intel SGX Root CA"
 
-static att__cert *load_cert(const char *rel)
-{
-    att__cert *c = NULL;
-    int rc = att__cert_read_file(tu_shared_path(rel), &c);
-    if (rc != ATT_OK)
-        fail_msg("%s: %d", rel, rc);
-    return c;
-}
-
-static char *read_text(const char *rel, size_t *n)
-{
-    return (char *)tu_read_file(tu_shared_path(rel), n);
-}
-
-static json_t *load_json(const char *rel)
-{
-    json_error_t err;
-    json_t *j = json_load_file(tu_shared_path(rel), JSON_DECODE_INT_AS_REAL, &err);
-    if (!j)
-        fail_msg("%s: %s", rel, err.text);
-    return j;
-}
-
-static const char *jstr(const json_t *o, const char *key)
-{
-    const char *s = json_string_value(json_object_get(o, key));
-    if (!s)
-        fail_msg("missing string %s", key);
-    return s;
-}
-
-static int64_t parse_time(const char *s)
-{
-    int64_t t = 0;
-    assert_int_equal(att__time_parse(s, &t), ATT_OK);
-    return t;
-}
-
 /* ---- chains: real Intel DCAP collateral and quotes ---- */
 
 typedef struct chain_case {
@@ -78,9 +40,8 @@ typedef struct chain_case {
 
 static att__crl *crl_from_hex(const char *hex)
 {
-    uint8_t *der = NULL;
     size_t n = 0;
-    assert_int_equal(att__hex_decode_alloc(hex, strlen(hex), &der, &n), ATT_OK);
+    uint8_t *der = tu_hex_decode(hex, &n);
     att__crl *crl = NULL;
     assert_int_equal(att__crl_from_der(der, n, &crl), ATT_OK);
     free(der);
@@ -128,9 +89,9 @@ static int quote_pck_chain(const char *rel, att__cert ***certs, size_t *count)
 static void dcap_real_chains(void **state)
 {
     (void)state;
-    json_t *m = load_json("vectors/manifest-dcap.json");
-    att__cert *root2049 = load_cert(ROOT_PEM);
-    att__cert *root2033 = load_cert(ROOT_PEM_2033);
+    json_t *m = tu_load_json("vectors/manifest-dcap.json");
+    att__cert *root2049 = tu_load_cert(ROOT_PEM);
+    att__cert *root2033 = tu_load_cert(ROOT_PEM_2033);
     att__cert *anchors[2] = {root2049, root2033};
     size_t idx;
     json_t *cs;
@@ -142,20 +103,20 @@ static void dcap_real_chains(void **state)
             continue;
         char rel[256];
         snprintf(rel, sizeof(rel), "vectors/%s", colpath);
-        json_t *col = load_json(rel);
+        json_t *col = tu_load_json(rel);
         int64_t at = (int64_t)json_number_value(json_object_get(cs, "verification_time_unix"));
         json_t *win = json_object_get(cs, "collateral_valid_window");
-        int64_t w0 = parse_time(json_string_value(json_array_get(win, 0)));
-        int64_t w1 = parse_time(json_string_value(json_array_get(win, 1)));
-        att__crl *crls[2] = {crl_from_hex(jstr(col, "root_ca_crl")),
-                             crl_from_hex(jstr(col, "pck_crl"))};
+        int64_t w0 = tu_parse_time(json_string_value(json_array_get(win, 0)));
+        int64_t w1 = tu_parse_time(json_string_value(json_array_get(win, 1)));
+        att__crl *crls[2] = {crl_from_hex(tu_jstr(col, "root_ca_crl")),
+                             crl_from_hex(tu_jstr(col, "pck_crl"))};
         att_diag d;
 
         /* TCB signing chain and PCK CRL issuer chain, against both root issuances */
         const char *chains[] = {"tcb_info_issuer_chain", "qe_identity_issuer_chain",
                                 "pck_crl_issuer_chain"};
         for (size_t c = 0; c < 3; c++) {
-            const char *pem = jstr(col, chains[c]);
+            const char *pem = tu_jstr(col, chains[c]);
             att__cert **certs = NULL;
             size_t count = 0;
             assert_int_equal(att__certs_from_pem(pem, strlen(pem), &certs, &count), ATT_OK);
@@ -181,7 +142,7 @@ static void dcap_real_chains(void **state)
 
         /* the quote's own PCK chain: leaf -> PCK CA -> root, both CRLs required */
         char qrel[256];
-        snprintf(qrel, sizeof(qrel), "vectors/%s", jstr(cs, "quote"));
+        snprintf(qrel, sizeof(qrel), "vectors/%s", tu_jstr(cs, "quote"));
         att__cert **pck = NULL;
         size_t pn = 0;
         assert_int_equal(quote_pck_chain(qrel, &pck, &pn), ATT_OK);
@@ -217,8 +178,8 @@ static void dcap_real_chains(void **state)
 static void dcap_negative_chains(void **state)
 {
     (void)state;
-    json_t *col = load_json("vectors/normalized-collateral/sgx-v3_phala-dcap-qvl.json");
-    int64_t at = parse_time("2025-06-20T00:00:00Z");
+    json_t *col = tu_load_json("vectors/normalized-collateral/sgx-v3_phala-dcap-qvl.json");
+    int64_t at = tu_parse_time("2025-06-20T00:00:00Z");
     att__cert **pck = NULL;
     size_t pn = 0;
     assert_int_equal(quote_pck_chain("vectors/sgx-v3/phala-dcap-qvl/sgx_quote.bin", &pck, &pn),
@@ -227,7 +188,7 @@ static void dcap_negative_chains(void **state)
 
     /* an AMD root as the only anchor */
     size_t an = 0;
-    char *amd = read_text("vectors/snp/amd-roots/ask_ark_milan.pem", &an);
+    char *amd = tu_read_shared_text("vectors/snp/amd-roots/ask_ark_milan.pem", &an);
     att__cert **ark = NULL;
     size_t arkn = 0;
     assert_int_equal(att__certs_from_pem(amd, an, &ark, &arkn), ATT_OK);
@@ -242,21 +203,19 @@ static void dcap_negative_chains(void **state)
     free(amd);
 
     /* a root CRL whose signature is damaged */
-    uint8_t *der = NULL;
     size_t dn = 0;
-    const char *hex = jstr(col, "root_ca_crl");
-    assert_int_equal(att__hex_decode_alloc(hex, strlen(hex), &der, &dn), ATT_OK);
+    uint8_t *der = tu_hex_decode(tu_jstr(col, "root_ca_crl"), &dn);
     der[dn - 5] ^= 0x01; /* inside s of the ECDSA signature */
     att__crl *bad = NULL;
     assert_int_equal(att__crl_from_der(der, dn, &bad), ATT_OK);
-    att__cert *root = load_cert(ROOT_PEM);
+    att__cert *root = tu_load_cert(ROOT_PEM);
     assert_int_equal(verify_chain(pck, pn, root, &bad, 1, 0, at, &d), ATT_ECHAIN);
     assert_string_equal(d.reason, "crl.signature");
     att__crl_free(bad);
     free(der);
 
     /* the PCK CRL given as the only CRL while the chain needs the root's too */
-    att__crl *pckcrl = crl_from_hex(jstr(col, "pck_crl"));
+    att__crl *pckcrl = crl_from_hex(tu_jstr(col, "pck_crl"));
     assert_int_equal(verify_chain(pck, pn, root, &pckcrl, 1, 1, at, &d), ATT_ECHAIN);
     assert_string_equal(d.reason, "crl.missing");
     assert_non_null(strstr(d.field, "Intel SGX Root CA"));
@@ -268,7 +227,7 @@ static void dcap_negative_chains(void **state)
         quote_pck_chain("vectors/sgx-v3/openenclave-negative/sgx_report_bad.bin", &pck, &pn),
         ATT_OK);
     assert_int_equal(
-        verify_chain(pck, pn, root, NULL, 0, 0, parse_time("2022-05-01T00:00:00Z"), &d),
+        verify_chain(pck, pn, root, NULL, 0, 0, tu_parse_time("2022-05-01T00:00:00Z"), &d),
         ATT_ECHAIN);
     assert_non_null(strstr(d.message, "PCK Certificate"));
     att__certs_free(pck, pn);
@@ -297,23 +256,23 @@ static void dcap_negative_chains(void **state)
 static void snp_real_chains(void **state)
 {
     (void)state;
-    json_t *m = load_json("vectors/manifest-snp.json");
+    json_t *m = tu_load_json("vectors/manifest-snp.json");
     size_t idx;
     json_t *cs;
     int ok = 0, bad = 0;
     json_array_foreach(json_object_get(m, "cases"), idx, cs)
     {
         char rel[256];
-        snprintf(rel, sizeof(rel), "vectors/%s", jstr(cs, "vek"));
-        att__cert *vek = load_cert(rel);
+        snprintf(rel, sizeof(rel), "vectors/%s", tu_jstr(cs, "vek"));
+        att__cert *vek = tu_load_cert(rel);
         size_t n = 0;
-        snprintf(rel, sizeof(rel), "vectors/%s", jstr(cs, "ask_ark"));
-        char *pem = read_text(rel, &n);
+        snprintf(rel, sizeof(rel), "vectors/%s", tu_jstr(cs, "ask_ark"));
+        char *pem = tu_read_shared_text(rel, &n);
         att__cert **aa = NULL;
         size_t aan = 0;
         assert_int_equal(att__certs_from_pem(pem, n, &aa, &aan), ATT_OK);
         free(pem);
-        int64_t at = parse_time(jstr(cs, "verification_time"));
+        int64_t at = tu_parse_time(tu_jstr(cs, "verification_time"));
         const att__cert *inter[1] = {aa[0]};
         const att__cert *anchors[1] = {aa[1]};
         att__chain_opts o = {.intermediates = inter,
@@ -327,7 +286,7 @@ static void snp_real_chains(void **state)
         json_t *checks = json_object_get(json_object_get(cs, "expected"), "checks");
         if (json_is_true(json_object_get(checks, "vek_by_ask"))) {
             if (rc != ATT_OK)
-                fail_msg("%s: %s", jstr(cs, "id"), d.message);
+                fail_msg("%s: %s", tu_jstr(cs, "id"), d.message);
             ok++;
             /* the ASK alone verifies against the ARK, and the ARK against itself */
             assert_int_equal(att__chain_verify(aa[0], &o, &d), ATT_OK);
@@ -352,9 +311,9 @@ static void snp_real_chains(void **state)
     json_decref(m);
 
     /* Turin: VCEK + a 2-cert bundle; the Azure bundle VCEK+ASK+ARK as intermediates */
-    att__cert *turin = load_cert("vectors/snp/virtee-sev/vcek_turin.der");
+    att__cert *turin = tu_load_cert("vectors/snp/virtee-sev/vcek_turin.der");
     size_t n = 0;
-    char *pem = read_text("vectors/snp/virtee-sev/cert_chain_turin.pem", &n);
+    char *pem = tu_read_shared_text("vectors/snp/virtee-sev/cert_chain_turin.pem", &n);
     att__cert **aa = NULL;
     size_t aan = 0;
     assert_int_equal(att__certs_from_pem(pem, n, &aa, &aan), ATT_OK);
@@ -369,14 +328,14 @@ static void snp_real_chains(void **state)
     }
     assert_non_null(ark);
     att_diag d;
-    assert_int_equal(verify_chain(aa, aan, ark, NULL, 0, 0, parse_time("2025-06-01T00:00:00Z"), &d),
-                     ATT_OK);
+    assert_int_equal(
+        verify_chain(aa, aan, ark, NULL, 0, 0, tu_parse_time("2025-06-01T00:00:00Z"), &d), ATT_OK);
     const att__cert *anchors[1] = {ark};
     att__chain_opts o = {.intermediates = (const att__cert *const *)aa,
                          .n_intermediates = aan,
                          .anchors = anchors,
                          .n_anchors = 1,
-                         .at = parse_time("2025-06-01T00:00:00Z")};
+                         .at = tu_parse_time("2025-06-01T00:00:00Z")};
     att_diag_clear(&d);
     int rc = att__chain_verify(turin, &o, &d);
     if (rc != ATT_OK)
@@ -384,29 +343,30 @@ static void snp_real_chains(void **state)
     att__certs_free(aa, aan);
     att__cert_free(turin);
 
-    pem = read_text("vectors/azure-cvm/az-snp-vtpm/vcek.pem", &n);
+    pem = tu_read_shared_text("vectors/azure-cvm/az-snp-vtpm/vcek.pem", &n);
     assert_int_equal(att__certs_from_pem(pem, n, &aa, &aan), ATT_OK);
     assert_int_equal(aan, 3);
     free(pem);
     /* the bundle's own ARK is accepted as anchor; Milan's pinned ARK too */
     assert_int_equal(
-        verify_chain(aa, aan, aa[2], NULL, 0, 0, parse_time("2025-01-01T00:00:00Z"), &d), ATT_OK);
-    pem = read_text("vectors/snp/amd-roots/ask_ark_milan.pem", &n);
+        verify_chain(aa, aan, aa[2], NULL, 0, 0, tu_parse_time("2025-01-01T00:00:00Z"), &d),
+        ATT_OK);
+    pem = tu_read_shared_text("vectors/snp/amd-roots/ask_ark_milan.pem", &n);
     att__cert **milan = NULL;
     size_t mn = 0;
     assert_int_equal(att__certs_from_pem(pem, n, &milan, &mn), ATT_OK);
     free(pem);
     assert_int_equal(
-        verify_chain(aa, aan, milan[1], NULL, 0, 0, parse_time("2025-01-01T00:00:00Z"), &d),
+        verify_chain(aa, aan, milan[1], NULL, 0, 0, tu_parse_time("2025-01-01T00:00:00Z"), &d),
         ATT_OK);
     /* Genoa's ARK is not Milan's */
-    pem = read_text("vectors/snp/amd-roots/ask_ark_genoa.pem", &n);
+    pem = tu_read_shared_text("vectors/snp/amd-roots/ask_ark_genoa.pem", &n);
     att__cert **genoa = NULL;
     size_t gn = 0;
     assert_int_equal(att__certs_from_pem(pem, n, &genoa, &gn), ATT_OK);
     free(pem);
     assert_int_equal(
-        verify_chain(aa, aan, genoa[1], NULL, 0, 0, parse_time("2025-01-01T00:00:00Z"), &d),
+        verify_chain(aa, aan, genoa[1], NULL, 0, 0, tu_parse_time("2025-01-01T00:00:00Z"), &d),
         ATT_ECHAIN);
     att__certs_free(genoa, gn);
     att__certs_free(milan, mn);

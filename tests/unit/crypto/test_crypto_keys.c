@@ -1,6 +1,6 @@
 /* Unit tests for src/crypto keys: generation, PEM/DER/raw loading and export, the MAA kid
  * binding of att__pkey_public_pem, private-key files (mode, atomicity) and hostile input. */
-#include "testutil.h"
+#include "crypto_tu.h"
 
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
@@ -32,17 +32,6 @@ static int group_teardown(void **state)
     (void)state;
     att__pkey_free(g_rsa);
     return 0;
-}
-
-/* The public key of a certificate file under the shared directory. */
-static att__pkey *cert_key(const char *rel)
-{
-    att__cert *c = NULL;
-    assert_int_equal(att__cert_read_file(tu_shared_path(rel), &c), ATT_OK);
-    att__pkey *k = NULL;
-    assert_int_equal(att__cert_pubkey(c, &k), ATT_OK);
-    att__cert_free(c);
-    return k;
 }
 
 /* PEM text of k written by OpenSSL itself, for comparison. */
@@ -96,10 +85,10 @@ static void generate_and_query(void **state)
 static void ec_types_from_certs(void **state)
 {
     (void)state;
-    att__pkey *root = cert_key("vectors/intel-root/Intel_SGX_RootCA.der");
+    att__pkey *root = tu_cert_key("vectors/intel-root/Intel_SGX_RootCA.der");
     assert_int_equal(att__pkey_type(root), ATT_KEY_EC_P256);
     assert_int_equal(att__pkey_bits(root), 256);
-    att__pkey *vcek = cert_key("vectors/snp/go-sev-guest/vcek.der");
+    att__pkey *vcek = tu_cert_key("vectors/snp/go-sev-guest/vcek.der");
     assert_int_equal(att__pkey_type(vcek), ATT_KEY_EC_P384);
     assert_int_equal(att__pkey_bits(vcek), 384);
     uint8_t *n = NULL, *e = NULL;
@@ -143,7 +132,7 @@ static void public_pem_exact(void **state)
 static void maa_kid_binding(void **state)
 {
     (void)state;
-    att__pkey *k = cert_key(MAA_DIR "signing_cert.der");
+    att__pkey *k = tu_cert_key(MAA_DIR "signing_cert.der");
     assert_int_equal(att__pkey_type(k), ATT_KEY_RSA);
     char *pem = NULL;
     assert_int_equal(att__pkey_public_pem(k, &pem), ATT_OK);
@@ -241,7 +230,7 @@ static void ec_raw_keys(void **state)
 {
     (void)state;
     uint8_t xy[132];
-    att__pkey *root = cert_key("vectors/intel-root/Intel_SGX_RootCA.der");
+    att__pkey *root = tu_cert_key("vectors/intel-root/Intel_SGX_RootCA.der");
     size_t n = raw_point(root, xy);
     assert_int_equal(n, 64);
     att__pkey *k = NULL;
@@ -262,7 +251,7 @@ static void ec_raw_keys(void **state)
     assert_null(k);
     att__pkey_free(root);
 
-    att__pkey *vcek = cert_key("vectors/snp/go-sev-guest/vcek.der");
+    att__pkey *vcek = tu_cert_key("vectors/snp/go-sev-guest/vcek.der");
     n = raw_point(vcek, xy);
     assert_int_equal(n, 96);
     assert_int_equal(att__pkey_ec_from_raw(ATT_KEY_EC_P384, xy, n, &k), ATT_OK);
@@ -405,7 +394,7 @@ static void private_pem_files(void **state)
     /* a public-only key has nothing to write; nothing is created */
     char pubpath[300];
     snprintf(pubpath, sizeof(pubpath), "%s/public.key", dir);
-    att__pkey *pub = cert_key("vectors/intel-root/Intel_SGX_RootCA.der");
+    att__pkey *pub = tu_cert_key("vectors/intel-root/Intel_SGX_RootCA.der");
     assert_int_equal(att__pkey_write_private_pem(pub, pubpath, 1), ATT_EINVAL);
     assert_int_not_equal(stat(pubpath, &st), 0);
     att__pkey_free(pub);

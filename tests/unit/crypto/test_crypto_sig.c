@@ -1,7 +1,7 @@
 /* Unit tests for src/crypto signatures on real vectors: MAA RS256 token, Intel collateral
  * ECDSA P-256 raw r||s, SEV-SNP report ECDSA P-384 little-endian r/s, AMD RSASSA-PSS
  * certificate signatures; PKCS#1 signing round trips; hostile arguments. */
-#include "testutil.h"
+#include "crypto_tu.h"
 
 #include <jansson.h>
 #include <openssl/ec.h>
@@ -16,35 +16,6 @@
 #include "crypto/crypto.h"
 
 #define MAA_DIR "vectors/maa/sdk-python/sgx-sharedwus-2022/"
-
-/* JSON_DECODE_INT_AS_REAL: the SNP manifest holds 64-bit unsigned TCB values that jansson's
- * signed integers cannot represent; none of them is used here. */
-static json_t *load_json(const char *rel)
-{
-    json_error_t err;
-    json_t *j = json_load_file(tu_shared_path(rel), JSON_DECODE_INT_AS_REAL, &err);
-    if (!j)
-        fail_msg("%s: %s", rel, err.text);
-    return j;
-}
-
-static const char *jstr(const json_t *o, const char *key)
-{
-    const char *s = json_string_value(json_object_get(o, key));
-    if (!s)
-        fail_msg("missing string %s", key);
-    return s;
-}
-
-static att__pkey *key_of_cert_file(const char *rel)
-{
-    att__cert *c = NULL;
-    assert_int_equal(att__cert_read_file(tu_shared_path(rel), &c), ATT_OK);
-    att__pkey *k = NULL;
-    assert_int_equal(att__cert_pubkey(c, &k), ATT_OK);
-    att__cert_free(c);
-    return k;
-}
 
 /* ---- RS256: a real MAA token ---- */
 
@@ -63,7 +34,7 @@ static void maa_token_rs256(void **state)
     assert_int_equal(att__b64_decode_alloc(dot2 + 1, strlen(dot2 + 1), &sig, &siglen), ATT_OK);
     assert_int_equal(siglen, 256);
 
-    att__pkey *k = key_of_cert_file(MAA_DIR "signing_cert.der");
+    att__pkey *k = tu_cert_key(MAA_DIR "signing_cert.der");
     assert_int_equal(att__rsa_pkcs1_verify(k, ATT_HASH_SHA256, jwt, signed_len, sig, siglen),
                      ATT_OK);
     /* a flipped bit in the signature, in the message; wrong hash; wrong length */
@@ -92,7 +63,7 @@ static void maa_token_rs256(void **state)
     assert_int_equal(att__rsa_pkcs1_verify(k, (att__hash_alg)99, jwt, signed_len, sig, siglen),
                      ATT_EUNSUPPORTED);
     /* an EC key is the wrong type for RSA */
-    att__pkey *ec = key_of_cert_file("vectors/intel-root/Intel_SGX_RootCA.der");
+    att__pkey *ec = tu_cert_key("vectors/intel-root/Intel_SGX_RootCA.der");
     assert_int_equal(att__rsa_pkcs1_verify(ec, ATT_HASH_SHA256, jwt, signed_len, sig, siglen),
                      ATT_EINVAL);
     assert_int_equal(att__ecdsa_verify_raw(k, ATT_HASH_SHA256, jwt, signed_len, sig, 64),
@@ -169,11 +140,11 @@ static void intel_collateral_ecdsa_raw(void **state)
     for (size_t i = 0; i < sizeof(collaterals) / sizeof(collaterals[0]); i++) {
         char rel[200];
         snprintf(rel, sizeof(rel), "vectors/normalized-collateral/%s", collaterals[i]);
-        json_t *c = load_json(rel);
-        check_collateral_sig(jstr(c, "tcb_info_issuer_chain"), jstr(c, "tcb_info"),
-                             jstr(c, "tcb_info_signature"));
-        check_collateral_sig(jstr(c, "qe_identity_issuer_chain"), jstr(c, "qe_identity"),
-                             jstr(c, "qe_identity_signature"));
+        json_t *c = tu_load_json(rel);
+        check_collateral_sig(tu_jstr(c, "tcb_info_issuer_chain"), tu_jstr(c, "tcb_info"),
+                             tu_jstr(c, "tcb_info_signature"));
+        check_collateral_sig(tu_jstr(c, "qe_identity_issuer_chain"), tu_jstr(c, "qe_identity"),
+                             tu_jstr(c, "qe_identity_signature"));
         checked += 2;
         json_decref(c);
     }
@@ -192,7 +163,7 @@ static void intel_collateral_ecdsa_raw(void **state)
 static void snp_reports_ecdsa_le(void **state)
 {
     (void)state;
-    json_t *m = load_json("vectors/manifest-snp.json");
+    json_t *m = tu_load_json("vectors/manifest-snp.json");
     json_t *cases = json_object_get(m, "cases");
     size_t idx;
     json_t *cs;
@@ -201,13 +172,13 @@ static void snp_reports_ecdsa_le(void **state)
     {
         size_t n = 0;
         char rel[256];
-        snprintf(rel, sizeof(rel), "vectors/%s", jstr(cs, "report"));
+        snprintf(rel, sizeof(rel), "vectors/%s", tu_jstr(cs, "report"));
         uint8_t *rep = tu_read_file(tu_shared_path(rel), &n);
         size_t off = (size_t)json_number_value(json_object_get(cs, "report_offset"));
         assert_true(n >= off + SNP_REPORT_LEN);
         const uint8_t *r = rep + off;
-        snprintf(rel, sizeof(rel), "vectors/%s", jstr(cs, "vek"));
-        att__pkey *k = key_of_cert_file(rel);
+        snprintf(rel, sizeof(rel), "vectors/%s", tu_jstr(cs, "vek"));
+        att__pkey *k = tu_cert_key(rel);
         assert_int_equal(att__pkey_type(k), ATT_KEY_EC_P384);
         int expect = json_is_true(json_object_get(
             json_object_get(json_object_get(cs, "expected"), "checks"), "report_sig"));
@@ -393,11 +364,11 @@ static void pkcs1_sign_roundtrip(void **state)
     assert_int_equal(att__rsa_pkcs1_verify(k, ATT_HASH_SHA256, "", 0, sig, sl), ATT_OK);
     free(sig);
     /* a public key cannot sign; an EC key is the wrong type; bad arguments */
-    att__pkey *pub = key_of_cert_file(MAA_DIR "signing_cert.der");
+    att__pkey *pub = tu_cert_key(MAA_DIR "signing_cert.der");
     sig = (uint8_t *)1;
     assert_true(att__rsa_pkcs1_sign(pub, ATT_HASH_SHA256, msg, 3, &sig, &sl) < 0);
     assert_null(sig);
-    att__pkey *ec = key_of_cert_file("vectors/intel-root/Intel_SGX_RootCA.der");
+    att__pkey *ec = tu_cert_key("vectors/intel-root/Intel_SGX_RootCA.der");
     assert_int_equal(att__rsa_pkcs1_sign(ec, ATT_HASH_SHA256, msg, 3, &sig, &sl), ATT_EINVAL);
     assert_int_equal(att__rsa_pkcs1_sign(k, (att__hash_alg)0, msg, 3, &sig, &sl), ATT_EUNSUPPORTED);
     assert_int_equal(att__rsa_pkcs1_sign(k, ATT_HASH_SHA256, NULL, 3, &sig, &sl), ATT_EINVAL);

@@ -1,7 +1,7 @@
 /* Unit tests for src/crypto certificates and CRLs: accessors on real Intel/AMD/MAA
  * certificates, PEM bundles (limits, CRLF, damage), self-signed creation, files, hostile
  * DER/PEM. Chain verification is tested in test_crypto_chain.c. */
-#include "testutil.h"
+#include "crypto_tu.h"
 
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -27,44 +27,6 @@
 #define YEAR          (365LL * 86400)
 #define ROOT_SUBJECT  "C=US,ST=CA,L=Santa Clara,O=Intel Corporation,CN=Intel SGX Root CA"
 
-static att__cert *load_cert(const char *rel)
-{
-    att__cert *c = NULL;
-    int rc = att__cert_read_file(tu_shared_path(rel), &c);
-    if (rc != ATT_OK)
-        fail_msg("%s: %d", rel, rc);
-    return c;
-}
-
-static char *read_text(const char *rel, size_t *n)
-{
-    return (char *)tu_read_file(tu_shared_path(rel), n);
-}
-
-static json_t *load_json(const char *rel)
-{
-    json_error_t err;
-    json_t *j = json_load_file(tu_shared_path(rel), JSON_DECODE_INT_AS_REAL, &err);
-    if (!j)
-        fail_msg("%s: %s", rel, err.text);
-    return j;
-}
-
-static const char *jstr(const json_t *o, const char *key)
-{
-    const char *s = json_string_value(json_object_get(o, key));
-    if (!s)
-        fail_msg("missing string %s", key);
-    return s;
-}
-
-static int64_t parse_time(const char *s)
-{
-    int64_t t = 0;
-    assert_int_equal(att__time_parse(s, &t), ATT_OK);
-    return t;
-}
-
 /* ---- accessors on real certificates ---- */
 
 static void intel_root_accessors(void **state)
@@ -87,8 +49,8 @@ static void intel_root_accessors(void **state)
     free(s);
     int64_t nb = 0, na = 0;
     assert_int_equal(att__cert_validity(c, &nb, &na), ATT_OK);
-    assert_int_equal(nb, parse_time("2018-05-21T10:45:10Z"));
-    assert_int_equal(na, parse_time("2049-12-31T23:59:59Z"));
+    assert_int_equal(nb, tu_parse_time("2018-05-21T10:45:10Z"));
+    assert_int_equal(na, tu_parse_time("2049-12-31T23:59:59Z"));
 
     /* DER round trip and thumbprints */
     uint8_t *out = NULL;
@@ -111,7 +73,7 @@ static void intel_root_accessors(void **state)
 
     /* the PEM file holds the same certificate */
     size_t pn = 0;
-    char *pem = read_text(ROOT_PEM, &pn);
+    char *pem = tu_read_shared_text(ROOT_PEM, &pn);
     att__cert *p = NULL;
     assert_int_equal(att__cert_from_pem(pem, pn, &p), ATT_OK);
     assert_int_equal(X509_cmp(p, c), 0);
@@ -131,7 +93,7 @@ static void intel_root_accessors(void **state)
 static void vcek_serial_zero_and_extensions(void **state)
 {
     (void)state;
-    att__cert *c = load_cert("vectors/snp/go-sev-guest/vcek.der");
+    att__cert *c = tu_load_cert("vectors/snp/go-sev-guest/vcek.der");
     char *s = NULL;
     assert_int_equal(att__cert_serial_hex(c, &s), ATT_OK);
     assert_string_equal(s, "0");
@@ -160,7 +122,7 @@ static void vcek_serial_zero_and_extensions(void **state)
 static void maa_signing_cert(void **state)
 {
     (void)state;
-    att__cert *c = load_cert(MAA_CERT);
+    att__cert *c = tu_load_cert(MAA_CERT);
     char *s = NULL;
     assert_int_equal(att__cert_subject(c, &s), ATT_OK);
     assert_string_equal(s, "CN=https://sharedwus.wus.attest.azure.net");
@@ -179,12 +141,12 @@ static void maa_signing_cert(void **state)
 static void same_subject_and_key(void **state)
 {
     (void)state;
-    att__cert *a = load_cert(ROOT_PEM);
-    att__cert *b = load_cert(ROOT_PEM_2033);
+    att__cert *a = tu_load_cert(ROOT_PEM);
+    att__cert *b = tu_load_cert(ROOT_PEM_2033);
     assert_int_not_equal(X509_cmp(a, b), 0); /* different issuances */
     assert_int_equal(att__cert_same_subject_and_key(a, b), 1);
     assert_int_equal(att__cert_same_subject_and_key(b, a), 1);
-    att__cert *v = load_cert("vectors/snp/go-sev-guest/vcek.der");
+    att__cert *v = tu_load_cert("vectors/snp/go-sev-guest/vcek.der");
     assert_int_equal(att__cert_same_subject_and_key(a, v), 0);
     assert_int_equal(att__cert_same_subject_and_key(a, NULL), 0);
     att__cert_free(a);
@@ -230,8 +192,8 @@ static char *der_to_pem(const uint8_t *der, size_t n, size_t *len)
 static void pem_bundles(void **state)
 {
     (void)state;
-    json_t *col = load_json("vectors/normalized-collateral/sgx-v3_phala-dcap-qvl.json");
-    const char *chain = jstr(col, "tcb_info_issuer_chain");
+    json_t *col = tu_load_json("vectors/normalized-collateral/sgx-v3_phala-dcap-qvl.json");
+    const char *chain = tu_jstr(col, "tcb_info_issuer_chain");
     att__cert **certs = NULL;
     size_t count = 0;
     assert_int_equal(att__certs_from_pem(chain, strlen(chain), &certs, &count), ATT_OK);
@@ -270,7 +232,7 @@ static void pem_bundles(void **state)
 
     /* exactly ATT_MAX_CHAIN_CERTS is fine, one more is ELIMIT */
     size_t rn = 0;
-    char *root = read_text(ROOT_PEM, &rn);
+    char *root = tu_read_shared_text(ROOT_PEM, &rn);
     char *max = concat_n(root, ATT_MAX_CHAIN_CERTS);
     assert_int_equal(att__certs_from_pem(max, strlen(max), &c2, &n2), ATT_OK);
     assert_int_equal(n2, ATT_MAX_CHAIN_CERTS);
@@ -385,7 +347,7 @@ static void cert_files(void **state)
     (void)state;
     att__cert *c = NULL;
     /* DER with embedded PEM text (regression: must not be read as PEM) */
-    c = load_cert(MAA_CERT);
+    c = tu_load_cert(MAA_CERT);
     char *s = NULL;
     assert_int_equal(att__cert_subject(c, &s), ATT_OK);
     assert_non_null(strstr(s, "sharedwus"));
@@ -414,7 +376,7 @@ static void self_signed_properties(void **state)
     (void)state;
     att__pkey *k = NULL;
     assert_int_equal(att__rsa_generate(2048, &k), ATT_OK);
-    int64_t nb = parse_time("2024-01-01T00:00:00Z"), na = parse_time("2051-06-30T12:00:00Z");
+    int64_t nb = tu_parse_time("2024-01-01T00:00:00Z"), na = tu_parse_time("2051-06-30T12:00:00Z");
     att__cert *c = NULL;
     assert_int_equal(att__cert_self_signed(k, "https://attestd.example", nb, na, &c), ATT_OK);
 
@@ -487,11 +449,9 @@ static void self_signed_properties(void **state)
 static void crl_parsing(void **state)
 {
     (void)state;
-    json_t *col = load_json("vectors/normalized-collateral/sgx-v3_phala-dcap-qvl.json");
-    uint8_t *der = NULL;
+    json_t *col = tu_load_json("vectors/normalized-collateral/sgx-v3_phala-dcap-qvl.json");
     size_t n = 0;
-    const char *hex = jstr(col, "root_ca_crl");
-    assert_int_equal(att__hex_decode_alloc(hex, strlen(hex), &der, &n), ATT_OK);
+    uint8_t *der = tu_hex_decode(tu_jstr(col, "root_ca_crl"), &n);
     att__crl *crl = NULL;
     assert_int_equal(att__crl_from_der(der, n, &crl), ATT_OK);
     att__crl_free(crl);
@@ -510,7 +470,7 @@ static void crl_parsing(void **state)
     att__crl_free(NULL);
 
     size_t pn = 0;
-    char *pem = read_text("vectors/sgx-v3/intel-qvl-sample-synthetic/rootCaCrl.pem", &pn);
+    char *pem = tu_read_shared_text("vectors/sgx-v3/intel-qvl-sample-synthetic/rootCaCrl.pem", &pn);
     assert_int_equal(att__crl_from_pem(pem, pn, &crl), ATT_OK);
     att__crl_free(crl);
     assert_int_equal(att__crl_from_pem(pem, pn / 2, &crl), ATT_EPARSE);

@@ -3,7 +3,7 @@
  * absence test, operators and value types, deny/permit outcomes and their messages,
  * configuration and issuance properties, read-only claims, limits, and concurrent
  * evaluation of one compiled program. */
-#include "testutil.h"
+#include "policy_tu.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -14,69 +14,12 @@
 #include "core/limits.h"
 #include "policy/policy.h"
 
-typedef struct ev {
-    att__arena a;
-    att__claimset in;
-    att__policy_prog *p;
-    att__policy_result res;
-    att_diag d;
-    int rc;
-} ev;
-
-static void ev_init(ev *e)
-{
-    memset(e, 0, sizeof(*e));
-    att__arena_init(&e->a);
-    att__claims_init(&e->in, &e->a);
-}
-
-static void ev_free(ev *e)
-{
-    att__policy_prog_free(e->p);
-    att__arena_free(&e->a);
-}
-
-static int ev_run(ev *e, const char *policy)
-{
-    att_diag d;
-    att_diag_clear(&d);
-    att__policy_prog_free(e->p);
-    e->p = NULL;
-    if (att__policy_compile(policy, strlen(policy), &e->p, &d) != ATT_OK)
-        fail_msg("policy does not compile: %s", d.message);
-    att_diag_clear(&e->d);
-    e->rc = att__policy_eval(e->p, &e->in, &e->a, &e->res, &e->d);
-    return e->rc;
-}
-
-static size_t count(const att__claimset *s, const char *type)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < s->n; i++)
-        n += strcmp(s->v[i].type, type) == 0;
-    return n;
-}
-
-/* The n-th claim of a type, or NULL. */
-static const att__claim *nth(const att__claimset *s, const char *type, size_t n)
-{
-    for (size_t i = 0; i < s->n; i++)
-        if (strcmp(s->v[i].type, type) == 0 && n-- == 0)
-            return &s->v[i];
-    return NULL;
-}
-
-static void add_s(ev *e, const char *type, const char *v)
-{
-    assert_int_equal(att__claims_add_string(&e->in, type, v, NULL), ATT_OK);
-}
-
-static void add_i(ev *e, const char *type, int64_t v)
+static void add_i(tu_ev *e, const char *type, int64_t v)
 {
     assert_int_equal(att__claims_add_int(&e->in, type, v, NULL), ATT_OK);
 }
 
-static void add_b(ev *e, const char *type, int v)
+static void add_b(tu_ev *e, const char *type, int v)
 {
     assert_int_equal(att__claims_add_bool(&e->in, type, v, NULL), ATT_OK);
 }
@@ -102,7 +45,7 @@ static json_t *real_token_payload(void)
 }
 
 /* The token's x-ms-sgx-* and x-ms-attestation-type claims as incoming claims. */
-static void sgx_claims_from(ev *e, const json_t *payload)
+static void sgx_claims_from(tu_ev *e, const json_t *payload)
 {
     const char *k;
     json_t *v;
@@ -112,7 +55,7 @@ static void sgx_claims_from(ev *e, const json_t *payload)
             strcmp(k, "x-ms-ver") != 0)
             continue;
         if (json_is_string(v))
-            add_s(e, k, json_string_value(v));
+            tu_ev_add_s(e, k, json_string_value(v));
         else if (json_is_integer(v))
             add_i(e, k, json_integer_value(v));
         else if (json_is_boolean(v))
@@ -120,11 +63,6 @@ static void sgx_claims_from(ev *e, const json_t *payload)
         else
             assert_int_equal(att__claims_add_json(&e->in, k, v, NULL, 0), ATT_OK);
     }
-}
-
-static char *read_text(const char *rel)
-{
-    return (char *)tu_read_file(tu_shared_path(rel), NULL);
 }
 
 static void default_sgx_policy_reproduces_real_token(void **state)
@@ -135,11 +73,11 @@ static void default_sgx_policy_reproduces_real_token(void **state)
         "vectors/maa/azure-security-docs/policies/policy-examples.01.policy.txt",
     };
     for (size_t i = 0; i < 2; i++) {
-        ev e;
-        ev_init(&e);
+        tu_ev e;
+        tu_ev_init(&e);
         sgx_claims_from(&e, payload);
-        char *text = read_text(policies[i]);
-        assert_int_equal(ev_run(&e, text), ATT_OK);
+        char *text = tu_read_shared_text(policies[i], NULL);
+        assert_int_equal(tu_ev_run(&e, text), ATT_OK);
         free(text);
         assert_int_equal(e.res.decision, ATT_POLICY_PERMIT);
         assert_int_equal(e.res.outgoing.n, 6);
@@ -151,9 +89,9 @@ static void default_sgx_policy_reproduces_real_token(void **state)
         }
         json_decref(got);
         /* types are kept: is-debuggable a Boolean, svn an Integer */
-        assert_int_equal(nth(&e.res.outgoing, "is-debuggable", 0)->vtype, ATT_CV_BOOLEAN);
-        assert_int_equal(nth(&e.res.outgoing, "svn", 0)->vtype, ATT_CV_INTEGER);
-        assert_string_equal(nth(&e.res.outgoing, "tee", 0)->issuer, ATT_ISSUER_POLICY);
+        assert_int_equal(tu_claim_nth(&e.res.outgoing, "is-debuggable", 0)->vtype, ATT_CV_BOOLEAN);
+        assert_int_equal(tu_claim_nth(&e.res.outgoing, "svn", 0)->vtype, ATT_CV_INTEGER);
+        assert_string_equal(tu_claim_nth(&e.res.outgoing, "tee", 0)->issuer, ATT_ISSUER_POLICY);
         /* the docs' 1.1 default pins the TCB baseline */
         const att__policy_config *cfg = &e.res.props.config;
         assert_string_equal(cfg->sgx_tcbidentifier, "azuredefault");
@@ -161,76 +99,79 @@ static void default_sgx_policy_reproduces_real_token(void **state)
         char msg[256];
         att__policy_explain_message(&e.res, msg, sizeof(msg));
         assert_non_null(strstr(msg, "Permitted (rule at line"));
-        ev_free(&e);
+        tu_ev_free(&e);
     }
     json_decref(payload);
 }
 
 static void legacy_sgx_policy_needs_its_claim(void **state)
 {
-    char *text = read_text("vectors/maa/default-policies/sgx-default-2020-legacy.policy.txt");
-    ev e;
-    ev_init(&e);
+    char *text = tu_read_shared_text(
+        "vectors/maa/default-policies/sgx-default-2020-legacy.policy.txt", NULL);
+    tu_ev e;
+    tu_ev_init(&e);
     add_b(&e, "$is-debuggable", 0);
-    add_s(&e, "$sgx-mrsigner", "2c1a44952ae8207135c6c29b75b8c029372ee94b677e15c20bd42340f10d41aa");
+    tu_ev_add_s(&e, "$sgx-mrsigner",
+                "2c1a44952ae8207135c6c29b75b8c029372ee94b677e15c20bd42340f10d41aa");
     add_i(&e, "$product-id", 1);
     add_i(&e, "$svn", 3);
-    add_s(&e, "$tee", "sgx");
-    assert_int_equal(ev_run(&e, text), ATT_OK);
+    tu_ev_add_s(&e, "$tee", "sgx");
+    assert_int_equal(tu_ev_run(&e, text), ATT_OK);
     assert_int_equal(e.res.outgoing.n, 5); /* no $sgx-mrenclave given */
-    assert_int_equal(nth(&e.res.outgoing, "svn", 0)->i, 3);
-    ev_free(&e);
-    ev_init(&e); /* without $is-debuggable nothing permits */
-    add_s(&e, "$tee", "sgx");
-    assert_int_equal(ev_run(&e, text), ATT_EPOLICY);
+    assert_int_equal(tu_claim_nth(&e.res.outgoing, "svn", 0)->i, 3);
+    tu_ev_free(&e);
+    tu_ev_init(&e); /* without $is-debuggable nothing permits */
+    tu_ev_add_s(&e, "$tee", "sgx");
+    assert_int_equal(tu_ev_run(&e, text), ATT_EPOLICY);
     assert_int_equal(e.res.decision, ATT_POLICY_NO_PERMIT);
     assert_int_equal(e.res.outgoing.n, 0);
     assert_string_equal(e.d.reason, "policy.no_permit");
     assert_string_equal(e.d.field, "rule at line 1");
     assert_non_null(strstr(e.d.message, "no claim matched c:[type==\"$is-debuggable\"] "
                                         "(no $is-debuggable claim)"));
-    ev_free(&e);
+    tu_ev_free(&e);
     free(text);
 }
 
 static void multi_valued_claims_and_combinations(void **state)
 {
-    ev e;
-    ev_init(&e);
-    add_s(&e, "x", "1");
-    add_s(&e, "x", "2");
-    add_s(&e, "x", "2");
-    add_s(&e, "a", "a1");
-    add_s(&e, "a", "a2");
-    add_s(&e, "b", "b1");
-    add_s(&e, "b", "b2");
-    add_s(&e, "b", "b3");
-    assert_int_equal(ev_run(&e, "version=1.2; authorizationrules { => permit(); }; issuancerules {"
-                                "c:[type==\"x\"] => issue(type=\"y\", value=c.value);"
-                                "c1:[type==\"a\"] && c2:[type==\"b\"] => add(type=\"pair\", "
-                                "value=AppendString(c1.value, c2.value));"
-                                "c:[type==\"pair\"] => issue(type=\"pairs\", value=c.value);"
-                                "c1:[type==\"a\"] && c2:[type==\"b\"] => add(type=\"once\", "
-                                "value=1);"
-                                "c1:[type==\"a\"] && [type==\"b\"] => add(type=\"per_a\", "
-                                "value=c1.value);"
-                                "c1:[type==\"a\"] && c2:[type==\"b\"] => add(type=\"sub\", "
-                                "value=IsSubsetOf(c1.value, c2.value));"
-                                "};"),
+    tu_ev e;
+    tu_ev_init(&e);
+    tu_ev_add_s(&e, "x", "1");
+    tu_ev_add_s(&e, "x", "2");
+    tu_ev_add_s(&e, "x", "2");
+    tu_ev_add_s(&e, "a", "a1");
+    tu_ev_add_s(&e, "a", "a2");
+    tu_ev_add_s(&e, "b", "b1");
+    tu_ev_add_s(&e, "b", "b2");
+    tu_ev_add_s(&e, "b", "b3");
+    assert_int_equal(tu_ev_run(&e,
+                               "version=1.2; authorizationrules { => permit(); }; issuancerules {"
+                               "c:[type==\"x\"] => issue(type=\"y\", value=c.value);"
+                               "c1:[type==\"a\"] && c2:[type==\"b\"] => add(type=\"pair\", "
+                               "value=AppendString(c1.value, c2.value));"
+                               "c:[type==\"pair\"] => issue(type=\"pairs\", value=c.value);"
+                               "c1:[type==\"a\"] && c2:[type==\"b\"] => add(type=\"once\", "
+                               "value=1);"
+                               "c1:[type==\"a\"] && [type==\"b\"] => add(type=\"per_a\", "
+                               "value=c1.value);"
+                               "c1:[type==\"a\"] && c2:[type==\"b\"] => add(type=\"sub\", "
+                               "value=IsSubsetOf(c1.value, c2.value));"
+                               "};"),
                      ATT_OK);
     /* one issue per x claim; the duplicate value is issued once */
-    assert_int_equal(count(&e.res.incoming, "y"), 3);
-    assert_int_equal(count(&e.res.outgoing, "y"), 2);
+    assert_int_equal(tu_claim_count(&e.res.incoming, "y"), 3);
+    assert_int_equal(tu_claim_count(&e.res.outgoing, "y"), 2);
     /* every combination of a and b, in order */
-    assert_int_equal(count(&e.res.incoming, "pair"), 6);
+    assert_int_equal(tu_claim_count(&e.res.incoming, "pair"), 6);
     static const char *const pairs[] = {"a1b1", "a1b2", "a1b3", "a2b1", "a2b2", "a2b3"};
     for (size_t i = 0; i < 6; i++)
-        assert_string_equal(nth(&e.res.incoming, "pair", i)->str, pairs[i]);
+        assert_string_equal(tu_claim_nth(&e.res.incoming, "pair", i)->str, pairs[i]);
     /* labels not referenced, or used only as whole sets, do not multiply the action */
-    assert_int_equal(count(&e.res.incoming, "once"), 1);
-    assert_int_equal(count(&e.res.incoming, "per_a"), 2);
-    assert_int_equal(count(&e.res.incoming, "sub"), 1);
-    assert_int_equal(nth(&e.res.incoming, "sub", 0)->b, 0);
+    assert_int_equal(tu_claim_count(&e.res.incoming, "once"), 1);
+    assert_int_equal(tu_claim_count(&e.res.incoming, "per_a"), 2);
+    assert_int_equal(tu_claim_count(&e.res.incoming, "sub"), 1);
+    assert_int_equal(tu_claim_nth(&e.res.incoming, "sub", 0)->b, 0);
     json_t *tok = att__claims_token_json(&e.res.outgoing);
     json_t *ys = json_object_get(tok, "y");
     assert_true(json_is_array(ys));
@@ -238,70 +179,72 @@ static void multi_valued_claims_and_combinations(void **state)
     assert_string_equal(json_string_value(json_array_get(ys, 1)), "2");
     assert_int_equal(json_array_size(json_object_get(tok, "pairs")), 6);
     json_decref(tok);
-    ev_free(&e);
+    tu_ev_free(&e);
 }
 
 static void labels_in_conditions_join(void **state)
 {
     /* The claim-rule grammar doc's example: F1.value used in a later condition. */
-    ev e;
-    ev_init(&e);
+    tu_ev e;
+    tu_ev_init(&e);
     assert_int_equal(att__claims_add_string(&e.in, "OSName", "Windows", ATT_ISSUER_CUSTOM), ATT_OK);
-    add_s(&e, "OSName", "Linux");
-    add_s(&e, "OSName", "Windows");
+    tu_ev_add_s(&e, "OSName", "Linux");
+    tu_ev_add_s(&e, "OSName", "Windows");
     assert_int_equal(
-        ev_run(&e, "version=1.0; authorizationrules { => permit(); }; issuancerules {\n"
-                   "F1:[type==\"OSName\", issuer==\"CustomClaim\"] &&\n"
-                   "[type==\"OSName\", issuer==\"AttestationService\", value==F1.value]\n"
-                   "=> issueproperty(type=\"report_validity_in_minutes\", value=1440);\n"
-                   "F1:[type==\"OSName\", issuer==\"CustomClaim\"] &&\n"
-                   "C2:[type==\"OSName\", issuer==\"AttestationService\", value==F1.value]\n"
-                   "=> issue(claim=C2);\n"
-                   "F1:[type==\"OSName\", issuer==\"CustomClaim\"] &&\n"
-                   "[type==\"OSName\", issuer==\"AttestationService\", value!=F1.value]\n"
-                   "=> issue(type=\"other\", value=true); };"),
+        tu_ev_run(&e, "version=1.0; authorizationrules { => permit(); }; issuancerules {\n"
+                      "F1:[type==\"OSName\", issuer==\"CustomClaim\"] &&\n"
+                      "[type==\"OSName\", issuer==\"AttestationService\", value==F1.value]\n"
+                      "=> issueproperty(type=\"report_validity_in_minutes\", value=1440);\n"
+                      "F1:[type==\"OSName\", issuer==\"CustomClaim\"] &&\n"
+                      "C2:[type==\"OSName\", issuer==\"AttestationService\", value==F1.value]\n"
+                      "=> issue(claim=C2);\n"
+                      "F1:[type==\"OSName\", issuer==\"CustomClaim\"] &&\n"
+                      "[type==\"OSName\", issuer==\"AttestationService\", value!=F1.value]\n"
+                      "=> issue(type=\"other\", value=true); };"),
         ATT_OK);
-    assert_int_equal(count(&e.res.outgoing, "OSName"), 1);
-    assert_string_equal(nth(&e.res.outgoing, "OSName", 0)->str, "Windows");
-    assert_string_equal(nth(&e.res.outgoing, "OSName", 0)->issuer, ATT_ISSUER_POLICY);
-    assert_int_equal(count(&e.res.outgoing, "other"), 1);
+    assert_int_equal(tu_claim_count(&e.res.outgoing, "OSName"), 1);
+    assert_string_equal(tu_claim_nth(&e.res.outgoing, "OSName", 0)->str, "Windows");
+    assert_string_equal(tu_claim_nth(&e.res.outgoing, "OSName", 0)->issuer, ATT_ISSUER_POLICY);
+    assert_int_equal(tu_claim_count(&e.res.outgoing, "other"), 1);
     assert_int_equal(e.res.props.report_validity_in_minutes, 1440);
-    ev_free(&e);
+    tu_ev_free(&e);
 }
 
 static void add_and_issue_visibility(void **state)
 {
-    ev e;
-    ev_init(&e);
-    add_s(&e, "self", "s");
+    tu_ev e;
+    tu_ev_init(&e);
+    tu_ev_add_s(&e, "self", "s");
     assert_int_equal(
-        ev_run(&e,
-               "version=1.0; authorizationrules {\n"
-               "=> add(type=\"authAdded\", value=\"x\");\n"
-               "=> issue(type=\"authIssued\", value=1);\n"
-               "[type==\"authAdded\", issuer==\"AttestationPolicy\"] => permit(); };\n"
-               "issuancerules {\n"
-               "[type==\"later\"] => issue(type=\"seenEarly\", value=true);\n"
-               "=> add(type=\"later\", value=1);\n"
-               "[type==\"later\"] => issue(type=\"seen\", value=true);\n"
-               "=> issue(type=\"issued\", value=\"v\");\n"
-               "[type==\"issued\", issuer==\"AttestationPolicy\"] => issue(type=\"seenIssued\", "
-               "value=true);\n"
-               "c:[type==\"self\"] => add(type=\"self\", value=c.value);\n"
-               "[type==\"authIssued\"] => issue(type=\"seenAuth\", value=true); };"),
+        tu_ev_run(&e,
+                  "version=1.0; authorizationrules {\n"
+                  "=> add(type=\"authAdded\", value=\"x\");\n"
+                  "=> issue(type=\"authIssued\", value=1);\n"
+                  "[type==\"authAdded\", issuer==\"AttestationPolicy\"] => permit(); };\n"
+                  "issuancerules {\n"
+                  "[type==\"later\"] => issue(type=\"seenEarly\", value=true);\n"
+                  "=> add(type=\"later\", value=1);\n"
+                  "[type==\"later\"] => issue(type=\"seen\", value=true);\n"
+                  "=> issue(type=\"issued\", value=\"v\");\n"
+                  "[type==\"issued\", issuer==\"AttestationPolicy\"] => issue(type=\"seenIssued\", "
+                  "value=true);\n"
+                  "c:[type==\"self\"] => add(type=\"self\", value=c.value);\n"
+                  "[type==\"authIssued\"] => issue(type=\"seenAuth\", value=true); };"),
         ATT_OK);
     const att__claimset *out = &e.res.outgoing;
-    assert_int_equal(count(out, "seenEarly"), 0); /* a rule sees only what came before it */
-    assert_int_equal(count(out, "seen"), 1);
-    assert_int_equal(count(out, "later"), 0); /* add() never reaches the token */
-    assert_int_equal(count(&e.res.incoming, "later"), 1);
-    assert_int_equal(count(out, "issued"), 1); /* issue() goes to both sets */
-    assert_int_equal(count(out, "seenIssued"), 1);
-    assert_int_equal(count(out, "authIssued"), 0); /* issue() in authorizationrules = add() */
-    assert_int_equal(count(out, "seenAuth"), 1);
-    assert_int_equal(count(&e.res.incoming, "self"), 2); /* not its own additions */
-    assert_string_equal(nth(&e.res.incoming, "later", 0)->issuer, ATT_ISSUER_POLICY);
-    ev_free(&e);
+    assert_int_equal(tu_claim_count(out, "seenEarly"),
+                     0); /* a rule sees only what came before it */
+    assert_int_equal(tu_claim_count(out, "seen"), 1);
+    assert_int_equal(tu_claim_count(out, "later"), 0); /* add() never reaches the token */
+    assert_int_equal(tu_claim_count(&e.res.incoming, "later"), 1);
+    assert_int_equal(tu_claim_count(out, "issued"), 1); /* issue() goes to both sets */
+    assert_int_equal(tu_claim_count(out, "seenIssued"), 1);
+    assert_int_equal(tu_claim_count(out, "authIssued"),
+                     0); /* issue() in authorizationrules = add() */
+    assert_int_equal(tu_claim_count(out, "seenAuth"), 1);
+    assert_int_equal(tu_claim_count(&e.res.incoming, "self"), 2); /* not its own additions */
+    assert_string_equal(tu_claim_nth(&e.res.incoming, "later", 0)->issuer, ATT_ISSUER_POLICY);
+    tu_ev_free(&e);
 }
 
 static void absence_operator(void **state)
@@ -311,72 +254,73 @@ static void absence_operator(void **state)
         "issuancerules { ![type==\"a\", value==1] => issue(type=\"noA1\", value=true);"
         "![type==\"zzz\"] && c:[type==\"a\"] => issue(type=\"copy\", value=c.value);"
         "};";
-    ev e;
-    ev_init(&e);
+    tu_ev e;
+    tu_ev_init(&e);
     add_i(&e, "a", 2);
-    assert_int_equal(ev_run(&e, pol), ATT_OK);
-    assert_int_equal(count(&e.res.outgoing, "noA1"), 1);
-    assert_int_equal(count(&e.res.outgoing, "copy"), 1);
-    ev_free(&e);
-    ev_init(&e);
+    assert_int_equal(tu_ev_run(&e, pol), ATT_OK);
+    assert_int_equal(tu_claim_count(&e.res.outgoing, "noA1"), 1);
+    assert_int_equal(tu_claim_count(&e.res.outgoing, "copy"), 1);
+    tu_ev_free(&e);
+    tu_ev_init(&e);
     add_i(&e, "a", 1);
-    add_s(&e, "bad", "yes");
-    assert_int_equal(ev_run(&e, pol), ATT_EPOLICY);
+    tu_ev_add_s(&e, "bad", "yes");
+    assert_int_equal(tu_ev_run(&e, pol), ATT_EPOLICY);
     assert_int_equal(e.res.decision, ATT_POLICY_NO_PERMIT);
     assert_non_null(strstr(e.d.message, "a claim matched the negated condition ![type==\"bad\"] "
                                         "(bad = \"yes\")"));
-    ev_free(&e);
+    tu_ev_free(&e);
 }
 
 static void operators_and_types(void **state)
 {
-    ev e;
-    ev_init(&e);
+    tu_ev e;
+    tu_ev_init(&e);
     add_i(&e, "n", 5);
-    add_s(&e, "s", "abc");
-    add_s(&e, "s5", "5");
+    tu_ev_add_s(&e, "s", "abc");
+    tu_ev_add_s(&e, "s5", "5");
     add_b(&e, "b", 1);
     assert_int_equal(
-        ev_run(&e,
-               "version=1.0; authorizationrules { => permit(); }; issuancerules {"
-               "[type==\"n\", value==5] => issue(type=\"t\", value=\"eq5\");"
-               "[type==\"n\", value==4] => issue(type=\"f\", value=\"eq4\");"
-               "[type==\"n\", value!=4] => issue(type=\"t\", value=\"ne4\");"
-               "[type==\"n\", value!=5] => issue(type=\"f\", value=\"ne5\");"
-               "[type==\"n\", value<6] => issue(type=\"t\", value=\"lt6\");"
-               "[type==\"n\", value<5] => issue(type=\"f\", value=\"lt5\");"
-               "[type==\"n\", value<=5] => issue(type=\"t\", value=\"le5\");"
-               "[type==\"n\", value<=4] => issue(type=\"f\", value=\"le4\");"
-               "[type==\"n\", value>4] => issue(type=\"t\", value=\"gt4\");"
-               "[type==\"n\", value>5] => issue(type=\"f\", value=\"gt5\");"
-               "[type==\"n\", value>=5] => issue(type=\"t\", value=\"ge5\");"
-               "[type==\"n\", value>=6] => issue(type=\"f\", value=\"ge6\");"
-               "[type==\"n\", value>=-9223372036854775808, value<=9223372036854775807] => "
-               "issue(type=\"t\", value=\"range\");"
-               "[type==\"s\", value==\"abc\"] => issue(type=\"t\", value=\"seq\");"
-               "[type==\"s\", value!=\"abd\"] => issue(type=\"t\", value=\"sne\");"
-               "[type==\"s\", value==\"ABC\"] => issue(type=\"f\", value=\"case\");"
-               "[type==\"b\", value==true] => issue(type=\"t\", value=\"btrue\");"
-               "[type==\"b\", value!=false] => issue(type=\"t\", value=\"bnf\");"
-               "[type==\"b\", value==false] => issue(type=\"f\", value=\"bfalse\");"
-               /* a type mismatch never matches, whatever the operator */
-               "[type==\"s5\", value==5] => issue(type=\"f\", value=\"mis1\");"
-               "[type==\"s5\", value!=5] => issue(type=\"f\", value=\"mis2\");"
-               "[type==\"n\", value==\"5\"] => issue(type=\"f\", value=\"mis3\");"
-               "[type==\"b\", value!=1] => issue(type=\"f\", value=\"mis4\");"
-               "c:[type==\"s\"] && [type==\"n\", value<c.value] => issue(type=\"f\", "
-               "value=\"mis5\");"
-               "[type==\"n\", valueType==\"Integer\"] => issue(type=\"t\", value=\"vtI\");"
-               "[type==\"s\", valueType!=\"Integer\"] => issue(type=\"t\", value=\"vtS\");"
-               "[type==\"n\", issuer==\"AttestationService\"] => issue(type=\"t\", value=\"iss\");"
-               "[type==\"n\", issuer!=\"AttestationService\"] => issue(type=\"f\", value=\"iss2\");"
-               "[type!=\"n\", type!=\"s\", type!=\"s5\", type!=\"t\", type!=\"b\"] => "
-               "issue(type=\"f\", value=\"tne\");"
-               "};"),
+        tu_ev_run(
+            &e,
+            "version=1.0; authorizationrules { => permit(); }; issuancerules {"
+            "[type==\"n\", value==5] => issue(type=\"t\", value=\"eq5\");"
+            "[type==\"n\", value==4] => issue(type=\"f\", value=\"eq4\");"
+            "[type==\"n\", value!=4] => issue(type=\"t\", value=\"ne4\");"
+            "[type==\"n\", value!=5] => issue(type=\"f\", value=\"ne5\");"
+            "[type==\"n\", value<6] => issue(type=\"t\", value=\"lt6\");"
+            "[type==\"n\", value<5] => issue(type=\"f\", value=\"lt5\");"
+            "[type==\"n\", value<=5] => issue(type=\"t\", value=\"le5\");"
+            "[type==\"n\", value<=4] => issue(type=\"f\", value=\"le4\");"
+            "[type==\"n\", value>4] => issue(type=\"t\", value=\"gt4\");"
+            "[type==\"n\", value>5] => issue(type=\"f\", value=\"gt5\");"
+            "[type==\"n\", value>=5] => issue(type=\"t\", value=\"ge5\");"
+            "[type==\"n\", value>=6] => issue(type=\"f\", value=\"ge6\");"
+            "[type==\"n\", value>=-9223372036854775808, value<=9223372036854775807] => "
+            "issue(type=\"t\", value=\"range\");"
+            "[type==\"s\", value==\"abc\"] => issue(type=\"t\", value=\"seq\");"
+            "[type==\"s\", value!=\"abd\"] => issue(type=\"t\", value=\"sne\");"
+            "[type==\"s\", value==\"ABC\"] => issue(type=\"f\", value=\"case\");"
+            "[type==\"b\", value==true] => issue(type=\"t\", value=\"btrue\");"
+            "[type==\"b\", value!=false] => issue(type=\"t\", value=\"bnf\");"
+            "[type==\"b\", value==false] => issue(type=\"f\", value=\"bfalse\");"
+            /* a type mismatch never matches, whatever the operator */
+            "[type==\"s5\", value==5] => issue(type=\"f\", value=\"mis1\");"
+            "[type==\"s5\", value!=5] => issue(type=\"f\", value=\"mis2\");"
+            "[type==\"n\", value==\"5\"] => issue(type=\"f\", value=\"mis3\");"
+            "[type==\"b\", value!=1] => issue(type=\"f\", value=\"mis4\");"
+            "c:[type==\"s\"] && [type==\"n\", value<c.value] => issue(type=\"f\", "
+            "value=\"mis5\");"
+            "[type==\"n\", valueType==\"Integer\"] => issue(type=\"t\", value=\"vtI\");"
+            "[type==\"s\", valueType!=\"Integer\"] => issue(type=\"t\", value=\"vtS\");"
+            "[type==\"n\", issuer==\"AttestationService\"] => issue(type=\"t\", value=\"iss\");"
+            "[type==\"n\", issuer!=\"AttestationService\"] => issue(type=\"f\", value=\"iss2\");"
+            "[type!=\"n\", type!=\"s\", type!=\"s5\", type!=\"t\", type!=\"b\"] => "
+            "issue(type=\"f\", value=\"tne\");"
+            "};"),
         ATT_OK);
-    assert_int_equal(count(&e.res.outgoing, "f"), 0);
-    assert_int_equal(count(&e.res.outgoing, "t"), 14);
-    ev_free(&e);
+    assert_int_equal(tu_claim_count(&e.res.outgoing, "f"), 0);
+    assert_int_equal(tu_claim_count(&e.res.outgoing, "t"), 14);
+    tu_ev_free(&e);
 }
 
 static void deny_wins_over_permit(void **state)
@@ -385,10 +329,10 @@ static void deny_wins_over_permit(void **state)
                       "[type==\"x-ms-sgx-is-debuggable\", value==true] => deny();\n"
                       "=> add(type=\"after\", value=1);\n};\n"
                       "issuancerules { => issue(type=\"i\", value=1); };";
-    ev e;
-    ev_init(&e);
+    tu_ev e;
+    tu_ev_init(&e);
     add_b(&e, "x-ms-sgx-is-debuggable", 1);
-    assert_int_equal(ev_run(&e, pol), ATT_EPOLICY);
+    assert_int_equal(tu_ev_run(&e, pol), ATT_EPOLICY);
     assert_int_equal(e.res.decision, ATT_POLICY_DENY);
     assert_string_equal(e.d.reason, "policy.deny");
     assert_string_equal(e.d.field, "rule at line 4");
@@ -396,8 +340,8 @@ static void deny_wins_over_permit(void **state)
                         "Policy Engine Exception: A Deny claim was issued, authorization failed. "
                         "(rule at line 4: [type==\"x-ms-sgx-is-debuggable\", value==true] => "
                         "deny())");
-    assert_int_equal(e.res.outgoing.n, 0);                /* issuance never ran */
-    assert_int_equal(count(&e.res.incoming, "after"), 0); /* nor rules after the deny */
+    assert_int_equal(e.res.outgoing.n, 0);                         /* issuance never ran */
+    assert_int_equal(tu_claim_count(&e.res.incoming, "after"), 0); /* nor rules after the deny */
     json_t *x = att__policy_explain_json(&e.res);
     json_t *m = json_object_get(json_object_get(x, "deciding_rule"), "matched");
     assert_int_equal(json_array_size(m), 1);
@@ -406,30 +350,31 @@ static void deny_wins_over_permit(void **state)
     assert_true(json_is_true(json_object_get(cl, "value")));
     assert_string_equal(json_string_value(json_object_get(x, "decision")), "deny");
     json_decref(x);
-    ev_free(&e);
-    ev_init(&e);
+    tu_ev_free(&e);
+    tu_ev_init(&e);
     add_b(&e, "x-ms-sgx-is-debuggable", 0);
-    assert_int_equal(ev_run(&e, pol), ATT_OK);
-    assert_int_equal(count(&e.res.outgoing, "i"), 1);
-    ev_free(&e);
+    assert_int_equal(tu_ev_run(&e, pol), ATT_OK);
+    assert_int_equal(tu_claim_count(&e.res.outgoing, "i"), 1);
+    tu_ev_free(&e);
     /* deny.all sample */
-    char *text = read_text("vectors/maa/azure-samples/policies/deny.all.txt");
-    ev_init(&e);
-    assert_int_equal(ev_run(&e, text), ATT_EPOLICY);
+    char *text = tu_read_shared_text("vectors/maa/azure-samples/policies/deny.all.txt", NULL);
+    tu_ev_init(&e);
+    assert_int_equal(tu_ev_run(&e, text), ATT_EPOLICY);
     assert_int_equal(e.res.decision, ATT_POLICY_DENY);
     assert_non_null(strstr(e.d.message, "(rule at line 5: =>deny())"));
-    ev_free(&e);
+    tu_ev_free(&e);
     free(text);
 }
 
 static void no_permit_is_explained(void **state)
 {
-    char *text = read_text("vectors/maa/azure-security-docs/policies/claim-sets.01.policy.txt");
-    ev e;
-    ev_init(&e);
+    char *text = tu_read_shared_text(
+        "vectors/maa/azure-security-docs/policies/claim-sets.01.policy.txt", NULL);
+    tu_ev e;
+    tu_ev_init(&e);
     add_b(&e, "x-ms-sgx-is-debuggable", 0);
-    add_s(&e, "x-ms-sgx-mrsigner", "mrsigner3");
-    assert_int_equal(ev_run(&e, text), ATT_EPOLICY);
+    tu_ev_add_s(&e, "x-ms-sgx-mrsigner", "mrsigner3");
+    assert_int_equal(tu_ev_run(&e, text), ATT_EPOLICY);
     assert_int_equal(e.res.decision, ATT_POLICY_NO_PERMIT);
     assert_string_equal(e.d.reason, "policy.no_permit");
     assert_string_equal(e.d.field, "rule at line 4");
@@ -454,13 +399,13 @@ static void no_permit_is_explained(void **state)
     assert_int_equal(json_array_size(present), 1);
     assert_string_equal(json_string_value(json_array_get(present, 0)), "mrsigner3");
     json_decref(x);
-    ev_free(&e);
+    tu_ev_free(&e);
     free(text);
 
     /* The first condition fails on its type test when the claim is absent. */
-    ev_init(&e);
-    assert_int_equal(ev_run(&e, "version=1.0; authorizationrules { [type==\"a\", value==1] => "
-                                "permit(); => add(type=\"z\", value=1); };"),
+    tu_ev_init(&e);
+    assert_int_equal(tu_ev_run(&e, "version=1.0; authorizationrules { [type==\"a\", value==1] => "
+                                   "permit(); => add(type=\"z\", value=1); };"),
                      ATT_EPOLICY);
     x = att__policy_explain_json(&e.res);
     fc = json_object_get(json_array_get(json_object_get(x, "rules"), 0), "failed_condition");
@@ -469,57 +414,57 @@ static void no_permit_is_explained(void **state)
     assert_null(json_object_get(json_array_get(json_object_get(x, "rules"), 1),
                                 "failed_condition")); /* it fired */
     json_decref(x);
-    ev_free(&e);
+    tu_ev_free(&e);
 
-    ev_init(&e);
-    assert_int_equal(ev_run(&e, "version=1.0; authorizationrules { => add(type=\"a\", value=1); "
-                                "};"),
+    tu_ev_init(&e);
+    assert_int_equal(tu_ev_run(&e, "version=1.0; authorizationrules { => add(type=\"a\", value=1); "
+                                   "};"),
                      ATT_EPOLICY);
     assert_string_equal(e.d.message, "Policy Engine Exception: No permit claim was issued, "
                                      "authorization failed. (authorizationrules have no permit() "
                                      "rule)");
-    ev_free(&e);
+    tu_ev_free(&e);
 }
 
 static void properties_and_value_types(void **state)
 {
-    char *text =
-        read_text("vectors/maa/azure-security-docs/policies/policy-version-1-1.00.policy.txt");
-    ev e;
-    ev_init(&e);
+    char *text = tu_read_shared_text(
+        "vectors/maa/azure-security-docs/policies/policy-version-1-1.00.policy.txt", NULL);
+    tu_ev e;
+    tu_ev_init(&e);
     add_b(&e, "aikValidated", 0);
     add_b(&e, "secureBootEnabled", 1);
     add_b(&e, "bootDebuggingDisabled", 1);
     add_b(&e, "notSafeMode", 1);
-    assert_int_equal(ev_run(&e, text), ATT_OK);
+    assert_int_equal(tu_ev_run(&e, text), ATT_OK);
     assert_int_equal(e.res.props.config.required_pcr_mask, 15);
     assert_int_equal(e.res.props.config.require_valid_aik_cert, 0);
-    assert_int_equal(nth(&e.res.outgoing, "PlatformAttested", 0)->b, 0);
-    ev_free(&e);
+    assert_int_equal(tu_claim_nth(&e.res.outgoing, "PlatformAttested", 0)->b, 0);
+    tu_ev_free(&e);
     free(text);
 
-    ev_init(&e);
-    add_s(&e, "abc", "abc");
+    tu_ev_init(&e);
+    tu_ev_add_s(&e, "abc", "abc");
     assert_int_equal(
-        ev_run(&e, "version=1.0; authorizationrules { => permit(); }; issuancerules {"
-                   "=> issueproperty(type=\"report_validity_in_minutes\", value=60);"
-                   "=> issueproperty(type=\"omit_x5c\", value=true);"
-                   "=> issueproperty(type=\"custom\", value=\"x\");"
-                   "=> issue(type=\"n\", value=\"42\", valueType=\"Integer\");"
-                   "=> issue(type=\"s\", value=7, valueType=\"String\");"
-                   "=> issue(type=\"b\", value=\"true\", valueType=\"Boolean\");"
-                   "=> issue(type=\"sb\", value=false, valueType=\"String\");"
-                   "[type==\"report_validity_in_minutes\", issuer==\"AttestationPolicy\"] => "
-                   "issue(type=\"propSeen\", value=true); };"),
+        tu_ev_run(&e, "version=1.0; authorizationrules { => permit(); }; issuancerules {"
+                      "=> issueproperty(type=\"report_validity_in_minutes\", value=60);"
+                      "=> issueproperty(type=\"omit_x5c\", value=true);"
+                      "=> issueproperty(type=\"custom\", value=\"x\");"
+                      "=> issue(type=\"n\", value=\"42\", valueType=\"Integer\");"
+                      "=> issue(type=\"s\", value=7, valueType=\"String\");"
+                      "=> issue(type=\"b\", value=\"true\", valueType=\"Boolean\");"
+                      "=> issue(type=\"sb\", value=false, valueType=\"String\");"
+                      "[type==\"report_validity_in_minutes\", issuer==\"AttestationPolicy\"] => "
+                      "issue(type=\"propSeen\", value=true); };"),
         ATT_OK);
     assert_int_equal(e.res.props.report_validity_in_minutes, 60);
     assert_int_equal(e.res.props.omit_x5c, 1);
     assert_int_equal(e.res.props.issued.n, 3);
-    assert_int_equal(nth(&e.res.outgoing, "n", 0)->i, 42);
-    assert_string_equal(nth(&e.res.outgoing, "s", 0)->str, "7");
-    assert_int_equal(nth(&e.res.outgoing, "b", 0)->vtype, ATT_CV_BOOLEAN);
-    assert_string_equal(nth(&e.res.outgoing, "sb", 0)->str, "false");
-    assert_int_equal(count(&e.res.outgoing, "propSeen"), 1);
+    assert_int_equal(tu_claim_nth(&e.res.outgoing, "n", 0)->i, 42);
+    assert_string_equal(tu_claim_nth(&e.res.outgoing, "s", 0)->str, "7");
+    assert_int_equal(tu_claim_nth(&e.res.outgoing, "b", 0)->vtype, ATT_CV_BOOLEAN);
+    assert_string_equal(tu_claim_nth(&e.res.outgoing, "sb", 0)->str, "false");
+    assert_int_equal(tu_claim_count(&e.res.outgoing, "propSeen"), 1);
     json_t *pj = att__policy_props_json(&e.res);
     char *s = json_dumps(pj, JSON_SORT_KEYS | JSON_COMPACT);
     assert_string_equal(s, "{\"custom\":\"x\",\"omit_x5c\":true,\"report_validity_in_minutes\":60,"
@@ -528,29 +473,31 @@ static void properties_and_value_types(void **state)
     free(s);
     json_decref(pj);
     /* run-time type errors of properties and conversions fail the evaluation */
-    assert_int_equal(ev_run(&e, "version=1.0; authorizationrules { => permit(); }; issuancerules {"
-                                "c:[type==\"abc\"] => issueproperty(type=\"omit_x5c\", "
-                                "value=c.value); };"),
+    assert_int_equal(tu_ev_run(&e,
+                               "version=1.0; authorizationrules { => permit(); }; issuancerules {"
+                               "c:[type==\"abc\"] => issueproperty(type=\"omit_x5c\", "
+                               "value=c.value); };"),
                      ATT_EPOLICY);
     assert_int_equal(e.res.decision, ATT_POLICY_ERROR);
     assert_string_equal(e.d.reason, "policy.property");
     assert_non_null(strstr(e.d.message, "omit_x5c takes a Boolean"));
-    assert_int_equal(ev_run(&e, "version=1.0; authorizationrules { => permit(); }; issuancerules {"
-                                "c:[type==\"abc\"] => issue(type=\"n\", value=c.value, "
-                                "valueType=\"Integer\"); };"),
+    assert_int_equal(tu_ev_run(&e,
+                               "version=1.0; authorizationrules { => permit(); }; issuancerules {"
+                               "c:[type==\"abc\"] => issue(type=\"n\", value=c.value, "
+                               "valueType=\"Integer\"); };"),
                      ATT_EPOLICY);
     assert_string_equal(e.d.reason, "policy.function");
     assert_string_equal(e.d.message,
                         "Policy Engine Exception: the value cannot be converted to Integer (at "
                         "line 1, column 107), in rule at line 1: c:[type==\"abc\"] => "
                         "issue(type=\"n\", value=c.value, valueType=\"Integer\")");
-    ev_free(&e);
+    tu_ev_free(&e);
 }
 
 static void read_only_claims(void **state)
 {
-    ev e;
-    ev_init(&e);
+    tu_ev e;
+    tu_ev_init(&e);
     json_t *pcrs = json_pack("{s:[{s:i,s:{s:s}}]}", "PCRs", "Index", 0, "Digests", "SHA256", "aa");
     assert_int_equal(att__claims_add_json(&e.in, "pcrs", pcrs, NULL, ATT_CLAIM_READONLY), ATT_OK);
     json_decref(pcrs);
@@ -560,34 +507,34 @@ static void read_only_claims(void **state)
                        "[type==\"pcr0\", value==\"aa\"] => permit(); }; issuancerules {";
     char pol[1024];
     snprintf(pol, sizeof(pol), "%s [type==\"pcr0\"] => issue(type=\"ok\", value=true); };", base);
-    assert_int_equal(ev_run(&e, pol), ATT_OK);
-    assert_true(nth(&e.res.incoming, "pcr0", 0)->flags & ATT_CLAIM_READONLY);
-    assert_int_equal(count(&e.res.outgoing, "ok"), 1);
+    assert_int_equal(tu_ev_run(&e, pol), ATT_OK);
+    assert_true(tu_claim_nth(&e.res.incoming, "pcr0", 0)->flags & ATT_CLAIM_READONLY);
+    assert_int_equal(tu_claim_count(&e.res.outgoing, "ok"), 1);
     snprintf(pol, sizeof(pol), "%s c:[type==\"pcr0\"] => issue(type=\"leak\", value=c.value); };",
              base);
-    assert_int_equal(ev_run(&e, pol), ATT_EPOLICY);
+    assert_int_equal(tu_ev_run(&e, pol), ATT_EPOLICY);
     assert_string_equal(e.d.reason, "policy.readonly");
     assert_non_null(strstr(e.d.message, "cannot issue 'leak'"));
     snprintf(pol, sizeof(pol), "%s c:[type==\"pcrs\"] => issue(claim=c); };", base);
-    assert_int_equal(ev_run(&e, pol), ATT_EPOLICY);
+    assert_int_equal(tu_ev_run(&e, pol), ATT_EPOLICY);
     assert_string_equal(e.d.reason, "policy.readonly");
-    ev_free(&e);
+    tu_ev_free(&e);
 }
 
 static void limits_fail_cleanly(void **state)
 {
-    ev e;
-    ev_init(&e);
+    tu_ev e;
+    tu_ev_init(&e);
     char name[16];
     for (int i = 0; i < 100; i++) {
         snprintf(name, sizeof(name), "v%d", i);
-        add_s(&e, "a", name);
-        add_s(&e, "b", name);
+        tu_ev_add_s(&e, "a", name);
+        tu_ev_add_s(&e, "b", name);
     }
     const char *combos = "version=1.2; authorizationrules { => permit(); }; issuancerules {\n"
                          "c1:[type==\"a\"] && c2:[type==\"b\"] => add(type=\"x\", "
                          "value=AppendString(c1.value, c2.value)); };";
-    assert_int_equal(ev_run(&e, combos), ATT_EPOLICY);
+    assert_int_equal(tu_ev_run(&e, combos), ATT_EPOLICY);
     assert_int_equal(e.res.decision, ATT_POLICY_ERROR);
     assert_string_equal(e.d.reason, "policy.limit");
     assert_string_equal(e.d.field, "rule at line 2");
@@ -596,20 +543,20 @@ static void limits_fail_cleanly(void **state)
                          "&& c3:[type==\"a\"] && [type==\"none\"] => add(type=\"x\", "
                          "value=AppendString(c1.value, AppendString(c2.value, c3.value))); "
                          "=> permit(); };";
-    assert_int_equal(ev_run(&e, search), ATT_EPOLICY);
+    assert_int_equal(tu_ev_run(&e, search), ATT_EPOLICY);
     assert_string_equal(e.d.reason, "policy.limit");
     assert_non_null(strstr(e.d.message, "examined more than"));
-    ev_free(&e);
+    tu_ev_free(&e);
     /* exactly the limit is fine: 64 x 64 = 4096 */
-    ev_init(&e);
+    tu_ev_init(&e);
     for (int i = 0; i < 64; i++) {
         snprintf(name, sizeof(name), "v%d", i);
-        add_s(&e, "a", name);
-        add_s(&e, "b", name);
+        tu_ev_add_s(&e, "a", name);
+        tu_ev_add_s(&e, "b", name);
     }
-    assert_int_equal(ev_run(&e, combos), ATT_OK);
-    assert_int_equal(count(&e.res.incoming, "x"), 4096);
-    ev_free(&e);
+    assert_int_equal(tu_ev_run(&e, combos), ATT_OK);
+    assert_int_equal(tu_claim_count(&e.res.incoming, "x"), 4096);
+    tu_ev_free(&e);
     /* a policy that doubles a string rule after rule exhausts the request's memory budget:
      * an evaluation error of the policy, not an internal error */
     char pol[4096];
@@ -623,22 +570,22 @@ static void limits_fail_cleanly(void **state)
                               "c.value));",
                               i, i + 1);
     snprintf(pol + o, sizeof(pol) - o, "};");
-    ev_init(&e);
-    assert_int_equal(ev_run(&e, pol), ATT_EPOLICY);
+    tu_ev_init(&e);
+    assert_int_equal(tu_ev_run(&e, pol), ATT_EPOLICY);
     assert_int_equal(e.res.decision, ATT_POLICY_ERROR);
     assert_string_equal(e.d.reason, "policy.limit");
     assert_non_null(strstr(e.d.message, "needs more memory than a request may use"));
-    ev_free(&e);
+    tu_ev_free(&e);
 }
 
 static void input_is_not_modified_and_reusable(void **state)
 {
-    ev e;
-    ev_init(&e);
+    tu_ev e;
+    tu_ev_init(&e);
     add_i(&e, "n", 1);
     const char *pol = "version=1.0; authorizationrules { => permit(); }; issuancerules {"
                       "c:[type==\"n\"] => issue(type=\"m\", value=c.value); };";
-    assert_int_equal(ev_run(&e, pol), ATT_OK);
+    assert_int_equal(tu_ev_run(&e, pol), ATT_OK);
     assert_int_equal(e.in.n, 1);
     att__policy_result again;
     att_diag d;
@@ -647,7 +594,7 @@ static void input_is_not_modified_and_reusable(void **state)
     assert_int_equal(again.outgoing.n, 1);
     assert_int_equal(again.incoming.n, 2);
     assert_int_equal(att__policy_eval(NULL, &e.in, &e.a, &again, &d), ATT_EINVAL);
-    ev_free(&e);
+    tu_ev_free(&e);
 }
 
 typedef struct worker {
@@ -660,8 +607,8 @@ static void *eval_many(void *arg)
 {
     worker *w = arg;
     for (int i = 0; i < 300; i++) {
-        ev e;
-        ev_init(&e);
+        tu_ev e;
+        tu_ev_init(&e);
         sgx_claims_from(&e, w->payload);
         att_diag d;
         att_diag_clear(&d);
@@ -674,7 +621,8 @@ static void *eval_many(void *arg)
 
 static void concurrent_evaluation_of_one_program(void **state)
 {
-    char *text = read_text("vectors/maa/default-policies/sgx-default-2022.policy.txt");
+    char *text =
+        tu_read_shared_text("vectors/maa/default-policies/sgx-default-2022.policy.txt", NULL);
     att__policy_prog *p;
     att_diag d;
     att_diag_clear(&d);

@@ -2,7 +2,7 @@
  * and error cases, the TPM recipes of the docs end to end over JSON event logs (secure
  * boot, HVCI, DRTM/SMM with a query built at run time, key attestation), evaluation errors
  * and their messages, and the claims API (src/policy/claims.c). */
-#include "testutil.h"
+#include "policy_tu.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,72 +10,16 @@
 
 #include "policy/policy.h"
 
-typedef struct ev {
-    att__arena a;
-    att__claimset in;
-    att__policy_prog *p;
-    att__policy_result res;
-    att_diag d;
-    int rc;
-} ev;
-
-static void ev_init(ev *e)
-{
-    memset(e, 0, sizeof(*e));
-    att__arena_init(&e->a);
-    att__claims_init(&e->in, &e->a);
-}
-
-static void ev_free(ev *e)
-{
-    att__policy_prog_free(e->p);
-    att__arena_free(&e->a);
-}
-
-static int ev_run(ev *e, const char *policy)
-{
-    att_diag d;
-    att_diag_clear(&d);
-    att__policy_prog_free(e->p);
-    e->p = NULL;
-    if (att__policy_compile(policy, strlen(policy), &e->p, &d) != ATT_OK)
-        fail_msg("policy does not compile: %s", d.message);
-    att_diag_clear(&e->d);
-    e->rc = att__policy_eval(e->p, &e->in, &e->a, &e->res, &e->d);
-    return e->rc;
-}
-
 /* Evaluates "version=1.2; authorizationrules { => permit(); }; issuancerules { RULES };". */
-static int ev_issue(ev *e, const char *rules)
+static int ev_issue(tu_ev *e, const char *rules)
 {
     char pol[4096];
     snprintf(pol, sizeof(pol),
              "version=1.2; authorizationrules { => permit(); }; issuancerules { %s };", rules);
-    return ev_run(e, pol);
+    return tu_ev_run(e, pol);
 }
 
-static size_t count(const att__claimset *s, const char *type)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < s->n; i++)
-        n += strcmp(s->v[i].type, type) == 0;
-    return n;
-}
-
-static const att__claim *nth(const att__claimset *s, const char *type, size_t n)
-{
-    for (size_t i = 0; i < s->n; i++)
-        if (strcmp(s->v[i].type, type) == 0 && n-- == 0)
-            return &s->v[i];
-    return NULL;
-}
-
-static void add_s(ev *e, const char *type, const char *v)
-{
-    assert_int_equal(att__claims_add_string(&e->in, type, v, NULL), ATT_OK);
-}
-
-static void expect_error(ev *e, const char *rules, const char *needle)
+static void expect_error(tu_ev *e, const char *rules, const char *needle)
 {
     assert_int_equal(ev_issue(e, rules), ATT_EPOLICY);
     assert_int_equal(e->res.decision, ATT_POLICY_ERROR);
@@ -87,10 +31,10 @@ static void expect_error(ev *e, const char *rules, const char *needle)
 
 static void jmespath_function(void **state)
 {
-    ev e;
-    ev_init(&e);
-    add_s(&e, "JsonData", "{\"values\": [0,1,2,3,4]}");
-    add_s(&e, "JmesPathQuery", "values[2]");
+    tu_ev e;
+    tu_ev_init(&e);
+    tu_ev_add_s(&e, "JsonData", "{\"values\": [0,1,2,3,4]}");
+    tu_ev_add_s(&e, "JmesPathQuery", "values[2]");
     assert_int_equal(ev_issue(&e,
                               "=> issue(type=\"JmesPathResult\", value=JmesPath(\"{\\\"foo\\\": "
                               "\\\"bar\\\"}\", \"foo\"));"
@@ -101,10 +45,10 @@ static void jmespath_function(void **state)
                               "=> issue(type=\"num\", value=JmesPath(5, \"@\"));"),
                      ATT_OK);
     /* the result is JSON text */
-    assert_string_equal(nth(&e.res.outgoing, "JmesPathResult", 0)->str, "\"bar\"");
-    assert_string_equal(nth(&e.res.outgoing, "q", 0)->str, "2");
-    assert_string_equal(nth(&e.res.outgoing, "whole", 0)->str, "[0,1,2,3,4]");
-    assert_string_equal(nth(&e.res.outgoing, "num", 0)->str, "5");
+    assert_string_equal(tu_claim_nth(&e.res.outgoing, "JmesPathResult", 0)->str, "\"bar\"");
+    assert_string_equal(tu_claim_nth(&e.res.outgoing, "q", 0)->str, "2");
+    assert_string_equal(tu_claim_nth(&e.res.outgoing, "whole", 0)->str, "[0,1,2,3,4]");
+    assert_string_equal(tu_claim_nth(&e.res.outgoing, "num", 0)->str, "5");
     expect_error(&e, "=> issue(type=\"x\", value=JmesPath(\"{\", \"a\"));", "is not valid JSON");
     expect_error(&e, "=> issue(type=\"x\", value=JmesPath(\"\", \"a\"));", "empty string");
     expect_error(&e,
@@ -119,19 +63,19 @@ static void jmespath_function(void **state)
                  "c:[type==\"JsonData\"] => issue(type=\"x\", value=JmesPath(c.value, "
                  "\"length(values[0])\"));",
                  "JmesPath(): ");
-    ev_free(&e);
+    tu_ev_free(&e);
 }
 
 static void json_to_claim_value_function(void **state)
 {
-    ev e;
-    ev_init(&e);
-    add_s(&e, "JsonIntegerData", "100");
-    add_s(&e, "JsonBooleanData", "true");
-    add_s(&e, "JsonStringData", "\"abc\"");
-    add_s(&e, "JsonArray", "[0, \"abc\", true, null, 0]");
-    add_s(&e, "JsonNull", "null");
-    add_s(&e, "JsonReal", "2.0");
+    tu_ev e;
+    tu_ev_init(&e);
+    tu_ev_add_s(&e, "JsonIntegerData", "100");
+    tu_ev_add_s(&e, "JsonBooleanData", "true");
+    tu_ev_add_s(&e, "JsonStringData", "\"abc\"");
+    tu_ev_add_s(&e, "JsonArray", "[0, \"abc\", true, null, 0]");
+    tu_ev_add_s(&e, "JsonNull", "null");
+    tu_ev_add_s(&e, "JsonReal", "2.0");
     assert_int_equal(ev_issue(&e, "c:[type==\"JsonIntegerData\"] => issue(type=\"IntegerResult\", "
                                   "value=JsonToClaimValue(c.value));"
                                   "c:[type==\"JsonBooleanData\"] => issue(type=\"BooleanResult\", "
@@ -146,19 +90,19 @@ static void json_to_claim_value_function(void **state)
                                   "value=JsonToClaimValue(c.value));"
                                   "=> issue(type=\"Passthrough\", value=JsonToClaimValue(7));"),
                      ATT_OK);
-    assert_int_equal(nth(&e.res.outgoing, "IntegerResult", 0)->vtype, ATT_CV_INTEGER);
-    assert_int_equal(nth(&e.res.outgoing, "IntegerResult", 0)->i, 100);
-    assert_int_equal(nth(&e.res.outgoing, "BooleanResult", 0)->b, 1);
-    assert_string_equal(nth(&e.res.outgoing, "StringResult", 0)->str, "abc");
+    assert_int_equal(tu_claim_nth(&e.res.outgoing, "IntegerResult", 0)->vtype, ATT_CV_INTEGER);
+    assert_int_equal(tu_claim_nth(&e.res.outgoing, "IntegerResult", 0)->i, 100);
+    assert_int_equal(tu_claim_nth(&e.res.outgoing, "BooleanResult", 0)->b, 1);
+    assert_string_equal(tu_claim_nth(&e.res.outgoing, "StringResult", 0)->str, "abc");
     /* an array becomes one claim per element (nulls dropped, duplicates kept) */
-    assert_int_equal(count(&e.res.incoming, "Result"), 4);
-    assert_int_equal(nth(&e.res.incoming, "Result", 0)->i, 0);
-    assert_string_equal(nth(&e.res.incoming, "Result", 1)->str, "abc");
-    assert_int_equal(nth(&e.res.incoming, "Result", 2)->vtype, ATT_CV_BOOLEAN);
-    assert_int_equal(count(&e.res.outgoing, "NullResult"), 0); /* an empty claim: no-op */
-    assert_int_equal(count(&e.res.incoming, "NullResult"), 0);
-    assert_int_equal(nth(&e.res.outgoing, "RealResult", 0)->i, 2);
-    assert_int_equal(nth(&e.res.outgoing, "Passthrough", 0)->i, 7);
+    assert_int_equal(tu_claim_count(&e.res.incoming, "Result"), 4);
+    assert_int_equal(tu_claim_nth(&e.res.incoming, "Result", 0)->i, 0);
+    assert_string_equal(tu_claim_nth(&e.res.incoming, "Result", 1)->str, "abc");
+    assert_int_equal(tu_claim_nth(&e.res.incoming, "Result", 2)->vtype, ATT_CV_BOOLEAN);
+    assert_int_equal(tu_claim_count(&e.res.outgoing, "NullResult"), 0); /* an empty claim: no-op */
+    assert_int_equal(tu_claim_count(&e.res.incoming, "NullResult"), 0);
+    assert_int_equal(tu_claim_nth(&e.res.outgoing, "RealResult", 0)->i, 2);
+    assert_int_equal(tu_claim_nth(&e.res.outgoing, "Passthrough", 0)->i, 7);
     expect_error(&e, "=> issue(type=\"x\", value=JsonToClaimValue(\"{\\\"a\\\":1}\"));",
                  "JsonToClaimValue(): a JSON object cannot be converted to a claim value");
     expect_error(&e, "=> issue(type=\"x\", value=JsonToClaimValue(\"1.5\"));",
@@ -166,18 +110,18 @@ static void json_to_claim_value_function(void **state)
     expect_error(&e, "=> issue(type=\"x\", value=JsonToClaimValue(\"[[1]]\"));", "not arrays");
     expect_error(&e, "=> issue(type=\"x\", value=JsonToClaimValue(\"[{}]\"));", "not objects");
     expect_error(&e, "=> issue(type=\"x\", value=JsonToClaimValue(\"abc\"));", "not valid JSON");
-    ev_free(&e);
+    tu_ev_free(&e);
 }
 
 static void set_functions(void **state)
 {
-    ev e;
-    ev_init(&e);
+    tu_ev e;
+    tu_ev_init(&e);
     /* IsSubsetOf: the docs' example issues one claim, true */
-    add_s(&e, "Subset", "abc");
+    tu_ev_add_s(&e, "Subset", "abc");
     assert_int_equal(att__claims_add_int(&e.in, "Subset", 100, NULL), ATT_OK);
     assert_int_equal(att__claims_add_bool(&e.in, "Superset", 1, NULL), ATT_OK);
-    add_s(&e, "Superset", "abc");
+    tu_ev_add_s(&e, "Superset", "abc");
     assert_int_equal(att__claims_add_int(&e.in, "Superset", 100, NULL), ATT_OK);
     assert_int_equal(att__claims_add_int(&e.in, "Set", 100, NULL), ATT_OK);
     assert_int_equal(att__claims_add_int(&e.in, "Set", 101, NULL), ATT_OK);
@@ -202,27 +146,27 @@ static void set_functions(void **state)
                  "=> issue(type=\"OnlyArray\", "
                  "value=ContainsOnlyValue(JsonToClaimValue(\"[true,true]\"), true));"),
         ATT_OK);
-    assert_int_equal(count(&e.res.outgoing, "IsSubset"), 1);
-    assert_int_equal(nth(&e.res.outgoing, "IsSubset", 0)->b, 1);
-    assert_int_equal(nth(&e.res.outgoing, "IsSuper", 0)->b, 0);
-    assert_int_equal(nth(&e.res.outgoing, "EmptySub", 0)->b, 1);
-    assert_int_equal(nth(&e.res.outgoing, "Only100", 0)->b, 0);
-    assert_int_equal(nth(&e.res.outgoing, "Only1", 0)->b, 1);
-    assert_int_equal(nth(&e.res.outgoing, "OnlyStr1", 0)->b, 0); /* "1" is not 1 */
-    assert_int_equal(nth(&e.res.outgoing, "OnlyEmpty", 0)->b, 0);
-    assert_int_equal(nth(&e.res.outgoing, "OnlyArray", 0)->b, 1);
+    assert_int_equal(tu_claim_count(&e.res.outgoing, "IsSubset"), 1);
+    assert_int_equal(tu_claim_nth(&e.res.outgoing, "IsSubset", 0)->b, 1);
+    assert_int_equal(tu_claim_nth(&e.res.outgoing, "IsSuper", 0)->b, 0);
+    assert_int_equal(tu_claim_nth(&e.res.outgoing, "EmptySub", 0)->b, 1);
+    assert_int_equal(tu_claim_nth(&e.res.outgoing, "Only100", 0)->b, 0);
+    assert_int_equal(tu_claim_nth(&e.res.outgoing, "Only1", 0)->b, 1);
+    assert_int_equal(tu_claim_nth(&e.res.outgoing, "OnlyStr1", 0)->b, 0); /* "1" is not 1 */
+    assert_int_equal(tu_claim_nth(&e.res.outgoing, "OnlyEmpty", 0)->b, 0);
+    assert_int_equal(tu_claim_nth(&e.res.outgoing, "OnlyArray", 0)->b, 1);
     expect_error(&e,
                  "=> issue(type=\"x\", value=ContainsOnlyValue(1, JsonToClaimValue(\"[1,2]\")));",
                  "argument 2 is a set of 2 values");
-    ev_free(&e);
+    tu_ev_free(&e);
 }
 
 static void string_and_bool_functions(void **state)
 {
-    ev e;
-    ev_init(&e);
-    add_s(&e, "String1", "abc");
-    add_s(&e, "String2", "xyz");
+    tu_ev e;
+    tu_ev_init(&e);
+    tu_ev_add_s(&e, "String1", "abc");
+    tu_ev_add_s(&e, "String2", "xyz");
     assert_int_equal(att__claims_add_bool(&e.in, "Input", 1, NULL), ATT_OK);
     assert_int_equal(
         ev_issue(&e, "c1:[type==\"String1\"] && c2:[type==\"String2\"] => issue(type=\"Result\", "
@@ -232,10 +176,10 @@ static void string_and_bool_functions(void **state)
                      "c:[type==\"Input\"] => issue(type=\"Negated\", value=NegateBool(c.value));"
                      "=> issue(type=\"Twice\", value=NegateBool(NegateBool(true)));"),
         ATT_OK);
-    assert_string_equal(nth(&e.res.outgoing, "Result", 0)->str, "abcxyz");
-    assert_string_equal(nth(&e.res.outgoing, "Nested", 0)->str, "ab1");
-    assert_int_equal(nth(&e.res.outgoing, "Negated", 0)->b, 0);
-    assert_int_equal(nth(&e.res.outgoing, "Twice", 0)->b, 1);
+    assert_string_equal(tu_claim_nth(&e.res.outgoing, "Result", 0)->str, "abcxyz");
+    assert_string_equal(tu_claim_nth(&e.res.outgoing, "Nested", 0)->str, "ab1");
+    assert_int_equal(tu_claim_nth(&e.res.outgoing, "Negated", 0)->b, 0);
+    assert_int_equal(tu_claim_nth(&e.res.outgoing, "Twice", 0)->b, 1);
     expect_error(&e, "=> issue(type=\"x\", value=AppendString(\"a\", JsonToClaimValue(\"5\")));",
                  "AppendString(): argument 2 is an Integer, not a String");
     expect_error(&e, "c:[type==\"String1\"] => issue(type=\"x\", value=NegateBool(c.value));",
@@ -255,10 +199,10 @@ static void string_and_bool_functions(void **state)
                                   "\"-t\"), value=1);"
                                   "c:[type==\"String1\"] => issue(type=c.type, value=2);"),
                      ATT_OK);
-    assert_int_equal(nth(&e.res.outgoing, "abc-t", 0)->i, 1);
-    assert_int_equal(nth(&e.res.outgoing, "String1", 0)->i, 2);
+    assert_int_equal(tu_claim_nth(&e.res.outgoing, "abc-t", 0)->i, 1);
+    assert_int_equal(tu_claim_nth(&e.res.outgoing, "String1", 0)->i, 2);
     expect_error(&e, "=> issue(type=JsonToClaimValue(\"5\"), value=1);", "must be one non-empty");
-    ev_free(&e);
+    tu_ev_free(&e);
 }
 
 /* A small Windows measured-boot log as attestd's TPM verifier will present it (maa.md
@@ -282,7 +226,7 @@ static const char events_json[] =
     "\"EVENT_TRUSTBOUNDARY\":{\"EVENT_DRTM_STATE_AUTH\":{\"SignatureValid\":true}}}}"
     "]}";
 
-static void add_events(ev *e, const char *secure_boot_data)
+static void add_events(tu_ev *e, const char *secure_boot_data)
 {
     char buf[4096];
     snprintf(buf, sizeof(buf), events_json, secure_boot_data);
@@ -312,19 +256,19 @@ static void tpm_secure_boot_recipe(void **state)
         int expect;
     } cases[] = {{"AQ", 1}, {"AA", 0}, {NULL, 0}};
     for (size_t i = 0; i < 3; i++) {
-        ev e;
-        ev_init(&e);
+        tu_ev e;
+        tu_ev_init(&e);
         if (cases[i].data)
             add_events(&e, cases[i].data);
-        assert_int_equal(ev_run(&e, secure_boot_policy), ATT_OK);
-        assert_int_equal(count(&e.res.outgoing, "secureBootEnabled"), 1);
-        const att__claim *c = nth(&e.res.outgoing, "secureBootEnabled", 0);
+        assert_int_equal(tu_ev_run(&e, secure_boot_policy), ATT_OK);
+        assert_int_equal(tu_claim_count(&e.res.outgoing, "secureBootEnabled"), 1);
+        const att__claim *c = tu_claim_nth(&e.res.outgoing, "secureBootEnabled", 0);
         assert_int_equal(c->vtype, ATT_CV_BOOLEAN);
         assert_int_equal(c->b, cases[i].expect);
         json_t *tok = att__claims_token_json(&e.res.outgoing);
         assert_true(json_is_boolean(json_object_get(tok, "secureBootEnabled")));
         json_decref(tok);
-        ev_free(&e);
+        tu_ev_free(&e);
     }
 }
 
@@ -335,23 +279,23 @@ static void tpm_doc_recipes_end_to_end(void **state)
         tu_shared_path(
             "vectors/maa/azure-security-docs/policies/tpm-attestation-concepts.01.policy.txt"),
         NULL);
-    ev e;
-    ev_init(&e);
+    tu_ev e;
+    tu_ev_init(&e);
     add_events(&e, "AQ");
-    assert_int_equal(ev_run(&e, text), ATT_OK);
-    assert_int_equal(nth(&e.res.outgoing, "hvciEnabled", 0)->b, 1);
-    assert_int_equal(count(&e.res.outgoing, "hvciEnabled"), 1);
-    assert_int_equal(nth(&e.res.incoming, "secureBootEnabled", 0)->b, 1);
+    assert_int_equal(tu_ev_run(&e, text), ATT_OK);
+    assert_int_equal(tu_claim_nth(&e.res.outgoing, "hvciEnabled", 0)->b, 1);
+    assert_int_equal(tu_claim_count(&e.res.outgoing, "hvciEnabled"), 1);
+    assert_int_equal(tu_claim_nth(&e.res.incoming, "secureBootEnabled", 0)->b, 1);
     free(text);
     text = (char *)tu_read_file(tu_shared_path("vectors/maa/azure-security-docs/policies/"
                                                "tpm-attestation-sample-policies.01.policy.txt"),
                                 NULL);
     assert_int_equal(att__claims_add_bool(&e.in, "aikValidated", 1, NULL), ATT_OK);
-    assert_int_equal(ev_run(&e, text), ATT_OK);
-    assert_int_equal(nth(&e.res.outgoing, "CodeIntegrityEnabled", 0)->b, 1);
-    assert_int_equal(nth(&e.res.outgoing, "SecureBootEnabled", 0)->b, 1);
-    assert_int_equal(nth(&e.res.outgoing, "ELAMDriverLoaded", 0)->b, 1);
-    assert_int_equal(nth(&e.res.outgoing, "aikValidated", 0)->b, 1);
+    assert_int_equal(tu_ev_run(&e, text), ATT_OK);
+    assert_int_equal(tu_claim_nth(&e.res.outgoing, "CodeIntegrityEnabled", 0)->b, 1);
+    assert_int_equal(tu_claim_nth(&e.res.outgoing, "SecureBootEnabled", 0)->b, 1);
+    assert_int_equal(tu_claim_nth(&e.res.outgoing, "ELAMDriverLoaded", 0)->b, 1);
+    assert_int_equal(tu_claim_nth(&e.res.outgoing, "aikValidated", 0)->b, 1);
     free(text);
 
     /* DRTM and SMM level: the second query is built with AppendString at run time
@@ -359,18 +303,18 @@ static void tpm_doc_recipes_end_to_end(void **state)
     text = (char *)tu_read_file(tu_shared_path("vectors/maa/azure-security-docs/policies/"
                                                "tpm-attestation-sample-policies.03.policy.txt"),
                                 NULL);
-    assert_int_equal(ev_run(&e, text), ATT_OK);
-    assert_int_equal(nth(&e.res.outgoing, "drtmMleValid", 0)->b, 1);
-    assert_string_equal(nth(&e.res.incoming, "smmQuery", 0)->str,
+    assert_int_equal(tu_ev_run(&e, text), ATT_OK);
+    assert_int_equal(tu_claim_nth(&e.res.outgoing, "drtmMleValid", 0)->b, 1);
+    assert_string_equal(tu_claim_nth(&e.res.incoming, "smmQuery", 0)->str,
                         "Events[? EventTypeString == 'EV_EVENT_TAG' && PcrIndex == `20` && "
                         "EventSeq < `10`].ProcessedData.EVENT_DRTM_SMM | length(@) == `1` && @[0] "
                         "| @.Value");
-    assert_int_equal(nth(&e.res.outgoing, "smmLevel", 0)->i, 3);
+    assert_int_equal(tu_claim_nth(&e.res.outgoing, "smmLevel", 0)->i, 3);
     free(text);
-    ev_free(&e);
+    tu_ev_free(&e);
 
     /* Key attestation (tpm-attestation-concepts.03) */
-    ev_init(&e);
+    tu_ev_init(&e);
     json_t *key =
         json_pack("{s:{s:s,s:s},s:{s:{s:i,s:i,s:s}}}", "jwk", "kty", "RSA", "n", "AQAB", "info",
                   "tpm_certify", "name_alg", 11, "obj_attr", 50, "auth_policy", "AQIDBA");
@@ -383,7 +327,7 @@ static void tpm_doc_recipes_end_to_end(void **state)
         tu_shared_path(
             "vectors/maa/azure-security-docs/policies/tpm-attestation-concepts.03.policy.txt"),
         NULL);
-    assert_int_equal(ev_run(&e, text), ATT_OK);
+    assert_int_equal(tu_ev_run(&e, text), ATT_OK);
     json_t *tok = att__claims_token_json(&e.res.outgoing);
     char *s = json_dumps(tok, JSON_SORT_KEYS | JSON_COMPACT);
     assert_string_equal(s,
@@ -394,17 +338,17 @@ static void tpm_doc_recipes_end_to_end(void **state)
     free(s);
     json_decref(tok);
     free(text);
-    ev_free(&e);
+    tu_ev_free(&e);
 }
 
 static void errors_in_authorization_fail_attestation(void **state)
 {
-    ev e;
-    ev_init(&e);
-    add_s(&e, "obj", "{\"a\":1}");
-    assert_int_equal(ev_run(&e, "version=1.2;\nauthorizationrules {\n=> permit();\n"
-                                "c:[type==\"obj\"] => add(type=\"v\", "
-                                "value=JsonToClaimValue(c.value));\n};"),
+    tu_ev e;
+    tu_ev_init(&e);
+    tu_ev_add_s(&e, "obj", "{\"a\":1}");
+    assert_int_equal(tu_ev_run(&e, "version=1.2;\nauthorizationrules {\n=> permit();\n"
+                                   "c:[type==\"obj\"] => add(type=\"v\", "
+                                   "value=JsonToClaimValue(c.value));\n};"),
                      ATT_EPOLICY);
     assert_int_equal(e.res.decision, ATT_POLICY_ERROR);
     assert_string_equal(e.d.field, "rule at line 4");
@@ -422,7 +366,7 @@ static void errors_in_authorization_fail_attestation(void **state)
     size_t want = att__policy_explain_message(&e.res, msg, sizeof(msg));
     assert_true(want > sizeof(msg));
     assert_int_equal(strlen(msg), sizeof(msg) - 1);
-    ev_free(&e);
+    tu_ev_free(&e);
 }
 
 static void claims_api(void **state)

@@ -67,11 +67,6 @@ static void compile_fails(const char *text, int err, const char *reason, const c
     compile_fails_n(text, strlen(text), err, reason, line, col, needle);
 }
 
-static char *read_vector(const char *rel, size_t *n)
-{
-    return (char *)tu_read_file(tu_shared_path(rel), n);
-}
-
 /* The doc typos listed in vectors/maa/README.md, where they fail and why. */
 static const struct {
     const char *name;
@@ -130,7 +125,7 @@ static void doc_policies_parse_or_fail_as_documented(void **state)
         snprintf(rel, sizeof(rel), "vectors/maa/azure-security-docs/policies/%s.policy.txt",
                  doc_policies[i]);
         size_t n;
-        char *text = read_vector(rel, &n);
+        char *text = tu_read_shared_text(rel, &n);
         int typo = -1;
         for (size_t t = 0; t < sizeof(typos) / sizeof(typos[0]); t++)
             if (strcmp(typos[t].name, doc_policies[i]) == 0)
@@ -166,7 +161,7 @@ static void default_and_sample_policies_parse(void **state)
     };
     for (size_t i = 0; i < sizeof(rels) / sizeof(rels[0]); i++) {
         size_t n;
-        char *text = read_vector(rels[i], &n);
+        char *text = tu_read_shared_text(rels[i], &n);
         att_diag d;
         att_diag_clear(&d);
         att__policy_prog *p = NULL;
@@ -180,7 +175,8 @@ static void default_and_sample_policies_parse(void **state)
         free(text);
     }
     size_t n;
-    char *text = read_vector("vectors/maa/default-policies/sgx-default-2022.policy.txt", &n);
+    char *text =
+        tu_read_shared_text("vectors/maa/default-policies/sgx-default-2022.policy.txt", &n);
     att__policy_prog *p = compile_ok(text);
     assert_int_equal(att__policy_prog_rule_count(p, ATT_POLICY_CONFIGURATION), 0);
     assert_int_equal(att__policy_prog_rule_count(p, ATT_POLICY_AUTHORIZATION), 1);
@@ -417,7 +413,7 @@ static void configuration_rules(void **state)
     att__policy_prog_free(p);
 
     size_t n;
-    char *text = read_vector(
+    char *text = tu_read_shared_text(
         "vectors/maa/azure-security-docs/policies/policy-version-1-1.00.policy.txt", &n);
     att_diag d;
     att_diag_clear(&d);

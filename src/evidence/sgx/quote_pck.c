@@ -1,0 +1,166 @@
+/* The PCK certificate chain of a DCAP quote (reference/hw-evidence.md §2.2-2.3, §2.6.1):
+ * extraction from type-5 certification data, shape checks, and verification to the Intel
+ * root with the root CA CRL and the matching PCK CRL at the verification time. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "evidence/sgx/quote_int.h"
+
+void att__pck_chain_free(att__pck_chain *chain)
+{
+    if (chain->certs)
+        att__certs_free(chain->certs, chain->n);
+    chain->certs = NULL;
+    chain->n = 0;
+}
+
+/* Value of the CN attribute of an RFC 2253 name ("...,CN=Intel SGX PCK Platform CA") into
+ * out; empty when there is none. */
+static void cn_of(const char *name, char *out, size_t cap)
+{
+    out[0] = '\0';
+    const char *p = name;
+    const char *cn = NULL;
+    while ((p = strstr(p, "CN=")) != NULL) {
+        if (p == name || p[-1] == ',')
+            cn = p + 3;
+        p += 3;
+    }
+    if (!cn)
+        return;
+    size_t n = strcspn(cn, ",");
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(out, cn, n);
+    out[n] = '\0';
+}
+
+/* Loads the PEM of type-5 certification data (trailing NULs stripped, §5.5). */
+static int load_chain(const att__quote *q, att__pck_chain *chain, att_diag *d)
+{
+    if (q->cert_type != ATT_QUOTE_CERT_PCK_CHAIN)
+        return att_diag_fail(d, ATT_EUNSUPPORTED, "quote.cert_type", "cert_type",
+                             "certification data type %u carries no PCK chain; only type 5 "
+                             "(PCK certificate chain) is supported",
+                             q->cert_type);
+    size_t n = q->cert_len;
+    while (n > 0 && q->cert_data[n - 1] == '\0')
+        n--;
+    if (att__certs_from_pem((const char *)q->cert_data, n, &chain->certs, &chain->n) != ATT_OK)
+        return att_diag_fail(d, ATT_EPARSE, "quote.pck_chain", "cert_data",
+                             "PCK certificate chain in the quote is not valid PEM");
+    if (chain->n != 3) {
+        size_t got = chain->n;
+        att__pck_chain_free(chain);
+        return att_diag_fail(d, ATT_ECHAIN, "quote.pck_chain", "cert_data",
+                             "PCK certificate chain holds %zu certificates, expected 3 (PCK, "
+                             "PCK CA, root)",
+                             got);
+    }
+    return ATT_OK;
+}
+
+/* Checks that the leaf is a PCK certificate and finds which PCK CA issued it. */
+static int check_shape(const att__pck_chain *chain, const att__dcap_collateral *col,
+                       att__quote_result *r, att_diag *d)
+{
+    char *subj = NULL, *iss = NULL, *ca_subj = NULL;
+    char cn[128];
+    int rc = ATT_OK;
+    if (att__cert_subject(chain->certs[0], &subj) != ATT_OK ||
+        att__cert_issuer(chain->certs[0], &iss) != ATT_OK ||
+        att__cert_subject(att__dcap_pck_ca_cert(col), &ca_subj) != ATT_OK) {
+        rc = att_diag_fail(d, ATT_EPARSE, "quote.pck_chain", "pck", "unreadable PCK names");
+        goto out;
+    }
+    cn_of(subj, cn, sizeof(cn));
+    if (!strstr(cn, "SGX PCK Certificate")) {
+        rc = att_diag_fail(d, ATT_ECHAIN, "quote.pck_chain.leaf", "pck.subject",
+                           "first certificate of the PCK chain is not a PCK certificate (CN "
+                           "\"%s\")",
+                           cn);
+        goto out;
+    }
+    cn_of(iss, cn, sizeof(cn));
+    snprintf(r->pck_issuer, sizeof(r->pck_issuer), "%.63s", cn);
+    if (strstr(cn, "Processor CA"))
+        r->pck_ca = ATT_PCK_CA_PROCESSOR;
+    else if (strstr(cn, "Platform CA"))
+        r->pck_ca = ATT_PCK_CA_PLATFORM;
+    else {
+        rc = att_diag_fail(d, ATT_ECHAIN, "quote.pck_chain.issuer", "pck.issuer",
+                           "PCK certificate issuer \"%s\" is neither the PCK Processor CA nor "
+                           "the PCK Platform CA",
+                           cn);
+        goto out;
+    }
+    if (r->pck_ca != att__dcap_pck_ca(col) || strcmp(iss, ca_subj) != 0) {
+        rc = att_diag_fail(d, ATT_EMISMATCH, "collateral.pck_crl.issuer", "pck_crl",
+                           "PCK certificate issued by %s but the collateral's PCK CRL is of "
+                           "%s",
+                           iss, ca_subj);
+        att_diag_expect(d, iss, ca_subj);
+    }
+out:
+    free(subj);
+    free(iss);
+    free(ca_subj);
+    return rc;
+}
+
+/* New references to a caller-supplied chain (2 or 3 certificates). */
+static int take_external(const att__cert *const *ext, size_t n_ext, att__pck_chain *chain,
+                         att_diag *d)
+{
+    if (n_ext < 2 || n_ext > 3)
+        return att_diag_fail(d, ATT_EINVAL, "quote.pck_chain", "pck_chain",
+                             "supplied PCK chain holds %zu certificates, expected 2 or 3 (PCK, "
+                             "PCK CA[, root])",
+                             n_ext);
+    chain->certs = calloc(n_ext, sizeof(*chain->certs));
+    if (!chain->certs)
+        return att_diag_fail(d, ATT_ENOMEM, "quote.pck_chain", "", "out of memory");
+    for (size_t i = 0; i < n_ext; i++)
+        chain->certs[i] = att__cert_ref((att__cert *)ext[i]);
+    chain->n = n_ext;
+    return ATT_OK;
+}
+
+int att__quote_pck_chain(const att__quote *q, const att__cert *const *ext, size_t n_ext,
+                         const att__dcap_collateral *col, const att__cert *const *anchors,
+                         size_t n_anchors, int64_t at, att__pck_chain *chain, att__quote_result *r,
+                         att_diag *d)
+{
+    chain->certs = NULL;
+    chain->n = 0;
+    int rc = n_ext ? take_external(ext, n_ext, chain, d) : load_chain(q, chain, d);
+    if (rc)
+        return rc;
+    if ((rc = check_shape(chain, col, r, d)))
+        goto fail;
+    const att__crl *crls[2] = {att__dcap_root_crl(col), att__dcap_pck_crl(col)};
+    att__chain_opts o = {.intermediates = (const att__cert *const *)chain->certs + 1,
+                         .n_intermediates = chain->n - 1,
+                         .anchors = anchors,
+                         .n_anchors = n_anchors,
+                         .crls = crls,
+                         .n_crls = 2,
+                         .require_crls = 1,
+                         .at = at};
+    att_diag cd;
+    att_diag_clear(&cd);
+    rc = att__chain_verify(chain->certs[0], &o, &cd);
+    if (rc != ATT_OK) {
+        /* Re-state the chain failure as a quote failure, keeping its details. */
+        char reason[ATT_DIAG_REASON_MAX];
+        snprintf(reason, sizeof(reason), "quote.pck_%.48s", cd.reason[0] ? cd.reason : "chain");
+        att_diag_fail(d, rc, reason, cd.field, "PCK certificate chain: %s", cd.message);
+        att_diag_expect(d, cd.expected, cd.found);
+        goto fail;
+    }
+    return ATT_OK;
+fail:
+    att__pck_chain_free(chain);
+    return rc;
+}
