@@ -94,11 +94,20 @@
 #define ATT_ARENA_CHUNK_MIN (16u * 1024u)
 #define ATT_ARENA_MAX       (64u * 1024u * 1024u)
 
+/* Verified PCK certificate chains kept in memory by src/evidence/sgx (one entry per PCK
+ * leaf x collateral set x anchor set, ~250 bytes plus the shared PCK public key). A fleet
+ * node sees one PCK certificate per platform (and per TCB recovery); 4096 covers a large
+ * fleet for one collateral generation with room for the previous one during a rollover,
+ * in about 1 MiB. Beyond it the least recently used entry is re-verified on demand. The
+ * same bound applies to the table of imported quote attestation keys (one per QE). */
+#define ATT_MAX_PCK_CACHE 4096u
+
 _Static_assert(ATT_MAX_POLICY_BODY < ATT_MAX_REQUEST_BODY, "policy body within request body");
 _Static_assert(ATT_MAX_POLICY_TEXT * 16 / 9 < ATT_MAX_POLICY_BODY, "double b64 of policy fits");
 _Static_assert(ATT_MAX_EVIDENCE * 4 / 3 < ATT_MAX_REQUEST_BODY, "encoded evidence fits");
 _Static_assert(ATT_MAX_REQUEST_BODY < ATT_ARENA_MAX, "arena holds a decoded body");
 _Static_assert(ATT_MAX_POLICY_COMBINATIONS <= ATT_MAX_POLICY_SEARCH, "search covers combinations");
 _Static_assert(ATT_MAX_POLICY_FUNC_ARGS >= 2, "the 1.2 functions take up to two arguments");
+_Static_assert(ATT_MAX_PCK_CACHE >= 64u, "PCK cache holds at least a few entries per shard");
 
 #endif

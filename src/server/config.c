@@ -11,6 +11,7 @@
 
 #include "core/limits.h"
 #include "core/log.h"
+#include "core/timeutil.h"
 
 static const char usage[] =
     "usage: attestd [options]\n"
@@ -30,6 +31,12 @@ static const char usage[] =
     "      --tls-cert FILE     PEM certificate chain for HTTPS     (ATTESTD_TLS_CERT)\n"
     "      --tls-key FILE      PEM private key for HTTPS           (ATTESTD_TLS_KEY)\n"
     "      --max-body BYTES    largest request body accepted       (ATTESTD_MAX_BODY)\n"
+    "      --collateral PATH   Intel DCAP collateral for SGX/OE    (ATTESTD_COLLATERAL)\n"
+    "                          attestation: a file or directory, loaded at start\n"
+    "      --verification-time RFC3339\n"
+    "                          judge evidence and collateral at this fixed time instead\n"
+    "                          of now: for replaying recorded evidence in tests and\n"
+    "                          demos only                     (ATTESTD_VERIFICATION_TIME)\n"
     "  -h, --help              this text\n"
     "  -V, --version           print the version\n"
     "\n"
@@ -173,6 +180,18 @@ int att__config_set(att__config *cfg, const char *key, const char *value, const 
         cfg->max_body_bytes = (size_t)v;
         return ATT_OK;
     }
+    if (strcmp(key, "collateral") == 0)
+        return set_str(cfg->collateral, sizeof(cfg->collateral), value, origin, d);
+    if (strcmp(key, "verification_time") == 0) {
+        int64_t t = 0;
+        if (value[0] && (att__time_parse(value, &t) != ATT_OK || t <= 0))
+            return att_diag_fail(d, ATT_EINVAL, "config.verification_time", origin,
+                                 "%s: '%s' is not an RFC 3339 time after 1970 "
+                                 "(e.g. 2022-05-01T00:00:00Z)",
+                                 origin, value);
+        cfg->verification_time = t;
+        return ATT_OK;
+    }
     return att_diag_fail(d, ATT_EINVAL, "config.unknown_key", origin, "%s: unknown setting '%s'",
                          origin, key);
 }
@@ -225,13 +244,14 @@ static const struct {
     const char *env;
     const char *key;
 } env_map[] = {
-    {"ATTESTD_LISTEN", "listen"},     {"ATTESTD_ISSUER", "issuer"},
-    {"ATTESTD_DATA_DIR", "data_dir"}, {"ATTESTD_LOG_LEVEL", "log_level"},
-    {"ATTESTD_THREADS", "threads"},   {"ATTESTD_TLS_CERT", "tls_cert"},
-    {"ATTESTD_TLS_KEY", "tls_key"},   {"ATTESTD_MAX_BODY", "max_body_bytes"},
+    {"ATTESTD_LISTEN", "listen"},         {"ATTESTD_ISSUER", "issuer"},
+    {"ATTESTD_DATA_DIR", "data_dir"},     {"ATTESTD_LOG_LEVEL", "log_level"},
+    {"ATTESTD_THREADS", "threads"},       {"ATTESTD_TLS_CERT", "tls_cert"},
+    {"ATTESTD_TLS_KEY", "tls_key"},       {"ATTESTD_MAX_BODY", "max_body_bytes"},
+    {"ATTESTD_COLLATERAL", "collateral"}, {"ATTESTD_VERIFICATION_TIME", "verification_time"},
 };
 
-enum { OPT_TLS_CERT = 1000, OPT_TLS_KEY, OPT_MAX_BODY };
+enum { OPT_TLS_CERT = 1000, OPT_TLS_KEY, OPT_MAX_BODY, OPT_COLLATERAL, OPT_VERIFICATION_TIME };
 
 static const struct option long_opts[] = {
     {"config", required_argument, NULL, 'c'},
@@ -243,6 +263,8 @@ static const struct option long_opts[] = {
     {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
     {"tls-key", required_argument, NULL, OPT_TLS_KEY},
     {"max-body", required_argument, NULL, OPT_MAX_BODY},
+    {"collateral", required_argument, NULL, OPT_COLLATERAL},
+    {"verification-time", required_argument, NULL, OPT_VERIFICATION_TIME},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -268,6 +290,10 @@ static const char *key_for_opt(int opt)
         return "tls_key";
     case OPT_MAX_BODY:
         return "max_body_bytes";
+    case OPT_COLLATERAL:
+        return "collateral";
+    case OPT_VERIFICATION_TIME:
+        return "verification_time";
     }
     return NULL;
 }

@@ -10,12 +10,17 @@
  *   tls_cert = /etc/attestd/tls.crt
  *   tls_key = /etc/attestd/tls.key
  *   max_body_bytes = 8388608
+ *   collateral = /etc/attestd/collateral   ; Intel DCAP collateral: a file or a directory
+ *   verification_time = 2022-05-01T00:00:00Z ; replay only (tests, demos); default: now
  * Environment: ATTESTD_CONFIG, ATTESTD_LISTEN, ATTESTD_ISSUER, ATTESTD_DATA_DIR,
- * ATTESTD_LOG_LEVEL, ATTESTD_THREADS, ATTESTD_TLS_CERT, ATTESTD_TLS_KEY. */
+ * ATTESTD_LOG_LEVEL, ATTESTD_THREADS, ATTESTD_TLS_CERT, ATTESTD_TLS_KEY, ATTESTD_MAX_BODY,
+ * ATTESTD_COLLATERAL, ATTESTD_VERIFICATION_TIME. */
 #ifndef ATT_SERVER_CONFIG_H
 #define ATT_SERVER_CONFIG_H
 
 #include <stddef.h>
+
+#include <stdint.h>
 
 #include "attest/error.h"
 
@@ -33,6 +38,13 @@ typedef struct att__config {
     char tls_key[ATT_CONFIG_STR];
     size_t max_body_bytes;
     int issuer_auto; /* issuer derived from the listen address (port filled in after bind) */
+    /* DCAP collateral for SGX / Open Enclave attestation: a normalized-collateral JSON file
+     * or a directory of them (att__dcap_store_load); "" = none (SGX requests get 400). */
+    char collateral[ATT_CONFIG_STR];
+    /* Fixed verification time (epoch seconds) for replaying recorded evidence with the
+     * collateral of its day in tests and demos; 0 = the clock at each request. Never set
+     * it in production: expired collateral would be accepted. */
+    int64_t verification_time;
 } att__config;
 
 /* Result of parsing the command line. */

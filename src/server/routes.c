@@ -74,7 +74,7 @@ static void h_metrics(att__req *r, const char *arg)
 
 /* The provider answering this request (by Host header) in the current snapshot. The
  * snapshot reference is released when the request ends (att__req owns it). */
-static const att__provider *provider_for(att__req *r)
+const att__provider *att__req_provider(att__req *r)
 {
     if (!r->snapshot)
         r->snapshot = att__registry_acquire(r->app->registry);
@@ -94,7 +94,7 @@ static const att__token_issuer *issuer_for(att__req *r, const att__provider *p)
 
 static void h_certs(att__req *r, const char *arg)
 {
-    const att__token_issuer *ti = issuer_for(r, provider_for(r));
+    const att__token_issuer *ti = issuer_for(r, att__req_provider(r));
     if (!ti)
         return;
     size_t n;
@@ -104,7 +104,7 @@ static void h_certs(att__req *r, const char *arg)
 
 static void h_openid(att__req *r, const char *arg)
 {
-    const att__token_issuer *ti = issuer_for(r, provider_for(r));
+    const att__token_issuer *ti = issuer_for(r, att__req_provider(r));
     if (!ti)
         return;
     size_t n;
@@ -161,7 +161,7 @@ static void h_policy_get(att__req *r, const char *seg)
     att__att_type t;
     if (!parse_type(r, seg, strlen(seg), &t))
         return;
-    const att__provider *p = provider_for(r);
+    const att__provider *p = att__req_provider(r);
     const att__policy *pol = att__provider_policy(p, t);
     json_t *claims = json_pack("{s:s}", "x-ms-policy", att__policy_jws(pol));
     if (!claims) {
@@ -273,7 +273,7 @@ static void h_policy_set(att__req *r, const char *seg)
                            ATT_MAX_POLICY_BODY);
         return;
     }
-    const att__provider *p = provider_for(r);
+    const att__provider *p = att__req_provider(r);
     const char *text;
     size_t n;
     if (!body_text(r, &text, &n))
@@ -357,7 +357,7 @@ static void h_policy_reset(att__req *r, const char *seg)
     att__att_type t;
     if (!parse_type(r, seg, strlen(seg), &t))
         return;
-    const att__provider *p = provider_for(r);
+    const att__provider *p = att__req_provider(r);
     const char *text;
     size_t n;
     if (!body_text(r, &text, &n))
@@ -394,8 +394,8 @@ static void h_policy_reset(att__req *r, const char *seg)
     att__jws_clear(&j);
 }
 
-/* POST /attest/{type}: the body is validated as JSON here; evidence verification for each
- * type lands with its verifier. */
+/* POST /attest/{type}: the body is validated as JSON here; SgxEnclave and OpenEnclave go to
+ * their verifier (attest_route.c), the other types land with theirs. */
 static void h_attest(att__req *r, const char *seg)
 {
     att__att_type t;
@@ -409,14 +409,19 @@ static void h_attest(att__req *r, const char *seg)
         att__respond_diag(r, rc, &d);
         return;
     }
-    int is_obj = json_is_object(body);
-    json_decref(body);
-    if (!is_obj) {
+    if (!json_is_object(body)) {
+        json_decref(body);
         att__respond_error(r, 400, "InvalidParameter",
                            "request body must be a JSON object for /attest/%s",
                            att__att_type_name(t));
         return;
     }
+    if (t == ATT_TYPE_SGX_ENCLAVE || t == ATT_TYPE_OPEN_ENCLAVE) {
+        att__attest_sgx_handle(r, t, body);
+        json_decref(body);
+        return;
+    }
+    json_decref(body);
     att__respond_error(r, 501, "NotImplemented",
                        "attestation of type %s is not available yet in this attestd build",
                        att__att_type_name(t));

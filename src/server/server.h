@@ -11,7 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "attest/error.h"
+#include "collateral/dcap.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/limits.h"
@@ -32,6 +35,14 @@ typedef struct att__app {
     struct att__signer *signer;     /* token signing key and certificates */
     const char *issuer;             /* default provider's issuer URL */
     atomic_int ready;               /* keys loaded and store open */
+    /* SGX / Open Enclave attestation: the verified DCAP collateral loaded at start (NULL
+     * when none is configured: such requests answer 400), the trusted Intel roots, and a
+     * fixed verification time for replays (0 = the clock at each request). All immutable
+     * while the server runs; owned by the caller of att__server_start. */
+    const att__dcap_store *collateral;
+    const att__cert *const *anchors;
+    size_t n_anchors;
+    int64_t verification_time;
 } att__app;
 
 /* Known api-version values (reference/maa.md §1.1). */
@@ -85,6 +96,14 @@ int att__server_policy_check(int type, const char *text, size_t n, att_diag *d);
 int att__server_policy_compile_hook(void *arg, att__att_type type, const char *text, size_t n,
                                     void **compiled, att_diag *d);
 void att__server_policy_release_hook(void *arg, void *compiled);
+
+/* The provider answering r (by Host header) in the snapshot r holds; the snapshot is
+ * acquired on first use and released when the request ends (routes.c). Never NULL. */
+const att__provider *att__req_provider(att__req *r);
+
+/* POST /attest/SgxEnclave and /attest/OpenEnclave with the parsed body (borrowed):
+ * verification, policy evaluation and the token (attest_route.c). Always responds. */
+void att__attest_sgx_handle(att__req *r, att__att_type t, const json_t *body);
 
 /* Dispatches a complete request to its route (routes.c). Always produces a response. */
 void att__route_dispatch(att__req *r);

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collateral/dcap.h"
+#include "collateral/intel_roots.h"
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "provider/provider.h"
@@ -59,6 +61,8 @@ int main(int argc, char **argv)
     att__signer *signer = NULL;
     att__token_issuer *ti = NULL;
     att__registry *reg = NULL;
+    att__cert *roots[ATT_INTEL_SGX_ROOT_COUNT] = {NULL};
+    att__dcap_store *collateral = NULL;
     att__app app;
     memset(&app, 0, sizeof(app));
     int exit_code = 1;
@@ -80,6 +84,41 @@ int main(int argc, char **argv)
                       cfg.issuer, ATT_TOKEN_MAX_ISSUER);
         exit_code = fail("issuer", rc, &d);
         goto out;
+    }
+    /* SGX / OE: the built-in Intel roots and the collateral, verified once here, before
+     * anything is written to the data directory. */
+    for (size_t i = 0; i < ATT_INTEL_SGX_ROOT_COUNT; i++) {
+        const char *pem = att__intel_sgx_root_pem(i);
+        if ((rc = att__cert_from_pem(pem, strlen(pem), &roots[i])) != ATT_OK) {
+            att_diag_fail(&d, rc, "collateral.roots", "intel_roots",
+                          "cannot parse the built-in Intel SGX root certificate %zu", i);
+            exit_code = fail("trust anchors", rc, &d);
+            goto out;
+        }
+    }
+    if (cfg.collateral[0]) {
+        att_diag_clear(&d);
+        rc = att__dcap_store_load(cfg.collateral, (const att__cert *const *)roots,
+                                  ATT_INTEL_SGX_ROOT_COUNT, &collateral, &d);
+        if (rc != ATT_OK) {
+            char what[ATT_CONFIG_STR + 32];
+            snprintf(what, sizeof(what), "collateral %s", cfg.collateral);
+            exit_code = fail(what, rc, &d);
+            goto out;
+        }
+        att__info("collateral loaded", "path=%s sets=%zu", cfg.collateral,
+                  att__dcap_store_count(collateral));
+    } else {
+        att__info("no collateral configured",
+                  "effect=\"SGX and Open Enclave attestation answer 400 until attestd is started "
+                  "with --collateral\"");
+    }
+    if (cfg.verification_time) {
+        char tbuf[32];
+        att__warn("fixed verification time",
+                  "time=%s effect=\"evidence and collateral are judged at this time, not now "
+                  "(replay mode for tests and demos)\"",
+                  att__time_format(cfg.verification_time, tbuf, sizeof(tbuf)));
     }
     att__store_config scfg = {.backend = "sqlite", .data_dir = cfg.data_dir};
     if ((rc = att__store_open(&scfg, &store, &d)) != ATT_OK) {
@@ -114,6 +153,10 @@ int main(int argc, char **argv)
         exit_code = fail("load providers", rc, &d);
         goto out;
     }
+    app.collateral = collateral;
+    app.anchors = (const att__cert *const *)roots;
+    app.n_anchors = ATT_INTEL_SGX_ROOT_COUNT;
+    app.verification_time = cfg.verification_time;
     app.store = store;
     app.registry = reg;
     app.signer = signer;
@@ -142,6 +185,9 @@ int main(int argc, char **argv)
     exit_code = 0;
 out:
     att__server_stop(srv);
+    att__dcap_store_free(collateral);
+    for (size_t i = 0; i < ATT_INTEL_SGX_ROOT_COUNT; i++)
+        att__cert_free(roots[i]);
     att__registry_close(reg);
     att__token_issuer_unref(ti);
     att__signer_unref(signer);

@@ -203,4 +203,10 @@ int att__quote_verify_pck(const att__quote *q, const att__cert *const *pck_chain
  * is not NULL. Not a verification verdict: the PCK certificate is not validated. */
 int att__quote_check_signatures(const att__quote *q, att__pck_ext *pck, att_diag *d);
 
+/* Drops every entry of the verified PCK chain cache that att__quote_verify and
+ * att__quote_verify_pck keep (src/evidence/sgx/quote_cache.c) and frees its memory; for
+ * tests and shutdown. Safe to call while other threads verify: they re-verify and refill
+ * it. Registered with atexit() when the cache is first used. */
+void att__quote_cache_clear(void);
+
 #endif

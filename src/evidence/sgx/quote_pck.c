@@ -164,3 +164,47 @@ fail:
     att__pck_chain_free(chain);
     return rc;
 }
+
+/* Narrows [*nb, *na] to c's validity. */
+static void narrow(const att__cert *c, int64_t *nb, int64_t *na)
+{
+    int64_t b, a;
+    if (att__cert_validity(c, &b, &a) != ATT_OK)
+        return;
+    if (b > *nb)
+        *nb = b;
+    if (a < *na)
+        *na = a;
+}
+
+/* 1 when c's validity is readable and contains at. */
+static int valid_at(const att__cert *c, int64_t at)
+{
+    int64_t b, a;
+    return att__cert_validity(c, &b, &a) == ATT_OK && b <= at && at <= a;
+}
+
+int att__pck_chain_window(const att__pck_chain *chain, const att__dcap_collateral *col,
+                          const att__cert *const *anchors, size_t n_anchors, int64_t at,
+                          int64_t *not_before, int64_t *not_after)
+{
+    int64_t nb, na;
+    if (!chain->n || !valid_at(chain->certs[0], at))
+        return ATT_EINVAL;
+    /* The collateral window lies inside both CRLs' thisUpdate..nextUpdate. */
+    att__dcap_window(col, &nb, &na);
+    narrow(chain->certs[0], &nb, &na);
+    /* The path is leaf, chain certificates, one anchor; which ones does not depend on the
+     * time. Each one on it was valid at `at`, so those that were not are not on it. */
+    for (size_t i = 1; i < chain->n; i++)
+        if (valid_at(chain->certs[i], at))
+            narrow(chain->certs[i], &nb, &na);
+    for (size_t i = 0; i < n_anchors; i++)
+        if (anchors[i] && valid_at(anchors[i], at))
+            narrow(anchors[i], &nb, &na);
+    if (at < nb || at > na)
+        return ATT_EINVAL;
+    *not_before = nb;
+    *not_after = na;
+    return ATT_OK;
+}

@@ -114,19 +114,15 @@ static int check_platform(const att__pck_ext *p, const att__tcb_info *ti, att_di
     return ATT_OK;
 }
 
-/* QE report signed by the PCK key, and its report data binding the attestation key
- * (§2.6.4-5). */
-static int check_qe_report(const att__quote *q, const att__cert *pck, att_diag *d)
+/* QE report signed by the PCK key k (borrowed; NULL when the certificate's key could not
+ * be read), and its report data binding the attestation key (§2.6.4-5). */
+static int check_qe_report(const att__quote *q, const att__pkey *k, att_diag *d)
 {
-    att__pkey *k = NULL;
-    if (att__cert_pubkey(pck, &k) != ATT_OK || att__pkey_type(k) != ATT_KEY_EC_P256) {
-        att__pkey_free(k);
+    if (!k || att__pkey_type(k) != ATT_KEY_EC_P256)
         return att_diag_fail(d, ATT_EUNSUPPORTED, "quote.pck.key", "pck.public_key",
                              "PCK certificate key is not an EC P-256 key");
-    }
     int rc = att__ecdsa_verify_raw(k, ATT_HASH_SHA256, q->qe_report_raw, ATT_SGX_REPORT_BODY_SIZE,
                                    q->qe_report_sig, 64);
-    att__pkey_free(k);
     if (rc != ATT_OK)
         return att_diag_fail(d, ATT_ESIG, "quote.qe_report.signature", "qe_report_signature",
                              "QE report signature invalid (not signed by the PCK key)");
@@ -198,7 +194,7 @@ static int check_qe_identity(const att__sgx_report *qe, const att__qe_identity *
 static int check_quote_signature(const att__quote *q, att_diag *d)
 {
     att__pkey *k = NULL;
-    if (att__pkey_ec_from_raw(ATT_KEY_EC_P256, q->attest_key, 64, &k) != ATT_OK)
+    if (att__quote_attest_key(q->attest_key, &k) != ATT_OK)
         return att_diag_fail(d, ATT_ESIG, "quote.attestation_key", "attestation_key",
                              "quote attestation key is not a valid P-256 point");
     int rc = att__ecdsa_verify_raw(k, ATT_HASH_SHA256, q->signed_region, q->signed_len,
@@ -209,6 +205,52 @@ static int check_quote_signature(const att__quote *q, att_diag *d)
                              "quote signature invalid (header and body not signed by the "
                              "attestation key)");
     return ATT_OK;
+}
+
+/* The PCK chain step (§2.6.1) through the verified chain cache (quote_int.h): on a hit
+ * (same chain bytes, collateral content and anchors, `at` inside the window in which the
+ * earlier verification holds) r->pck, r->pck_ca and r->pck_issuer come from the cache;
+ * otherwise the chain is verified and its extension parsed in full, and a success is
+ * stored. *pck_key gets the PCK public key (caller frees; NULL when unreadable, which
+ * check_qe_report reports). Errors are those of att__quote_pck_chain and the extension
+ * parser; the cache changes no verdict and no diagnostic. */
+static int pck_verdict(const att__quote *q, const att__cert *const *ext, size_t n_ext,
+                       const att__dcap_collateral *col, const att__cert *const *anchors,
+                       size_t n_anchors, int64_t at, att__pkey **pck_key, att__quote_result *r,
+                       att_diag *d)
+{
+    uint8_t key[32];
+    att__pck_verdict v;
+    int cacheable = att__pck_cache_key(q, ext, n_ext, col, anchors, n_anchors, key) == ATT_OK;
+    if (cacheable && att__pck_cache_get(key, at, &v)) {
+        r->pck = v.pck;
+        r->pck_ca = v.pck_ca;
+        memcpy(r->pck_issuer, v.pck_issuer, sizeof(r->pck_issuer));
+        *pck_key = v.key;
+        return ATT_OK;
+    }
+    att__pck_chain chain;
+    int rc = att__quote_pck_chain(q, ext, n_ext, col, anchors, n_anchors, at, &chain, r, d);
+    if (rc)
+        return rc;
+    if ((rc = att__pck_ext_from_cert(chain.certs[0], &r->pck, d)))
+        goto out;
+    if (att__cert_pubkey(chain.certs[0], pck_key) != ATT_OK) {
+        *pck_key = NULL;
+        goto out; /* reported by check_qe_report, in the order the checks always had */
+    }
+    memset(&v, 0, sizeof(v));
+    if (cacheable && att__pck_chain_window(&chain, col, anchors, n_anchors, at, &v.not_before,
+                                           &v.not_after) == ATT_OK) {
+        v.pck = r->pck;
+        v.pck_ca = r->pck_ca;
+        memcpy(v.pck_issuer, r->pck_issuer, sizeof(v.pck_issuer));
+        v.key = *pck_key;
+        (void)att__pck_cache_put(key, &v); /* a full cache or no memory only costs speed */
+    }
+out:
+    att__pck_chain_free(&chain);
+    return rc;
 }
 
 int att__quote_verify(const att__quote *q, const att__dcap_collateral *col,
@@ -234,16 +276,15 @@ int att__quote_verify_pck(const att__quote *q, const att__cert *const *pck_chain
     if ((rc = check_kinds(q, ti, qi, r, d)) || (rc = check_window(col, ti, qi, at, r, d)))
         return rc;
 
-    att__pck_chain chain;
-    if ((rc = att__quote_pck_chain(q, pck_chain, n_pck, col, anchors, n_anchors, at, &chain, r, d)))
+    att__pkey *pck_key = NULL;
+    if ((rc = pck_verdict(q, pck_chain, n_pck, col, anchors, n_anchors, at, &pck_key, r, d)))
         return rc;
-    if ((rc = att__pck_ext_from_cert(chain.certs[0], &r->pck, d)) ||
-        (rc = check_platform(&r->pck, ti, d)))
+    if ((rc = check_platform(&r->pck, ti, d)))
         goto out;
     const att__tdx_module_identity *mod = NULL;
     if (q->tee_type == ATT_TEE_TDX && (rc = att__quote_tdx_module(q, ti, &mod, r, d)))
         goto out;
-    if ((rc = check_qe_report(q, chain.certs[0], d)) ||
+    if ((rc = check_qe_report(q, pck_key, d)) ||
         (rc = check_qe_identity(&q->qe_report, qi, &r->qe_status, d)) ||
         (rc = check_quote_signature(q, d)))
         goto out;
@@ -251,7 +292,7 @@ int att__quote_verify_pck(const att__quote *q, const att__cert *const *pck_chain
     if (rc == ATT_OK)
         r->verdict = ATT_QUOTE_VERIFIED;
 out:
-    att__pck_chain_free(&chain);
+    att__pkey_free(pck_key);
     return rc;
 }
 
@@ -273,8 +314,13 @@ int att__quote_check_signatures(const att__quote *q, att__pck_ext *pck, att_diag
     int rc = ATT_OK;
     if (pck)
         rc = att__pck_ext_from_cert(certs[0], pck, d);
-    if (rc == ATT_OK)
-        rc = check_qe_report(q, certs[0], d);
+    if (rc == ATT_OK) {
+        att__pkey *k = NULL;
+        if (att__cert_pubkey(certs[0], &k) != ATT_OK)
+            k = NULL;
+        rc = check_qe_report(q, k, d);
+        att__pkey_free(k);
+    }
     if (rc == ATT_OK)
         rc = check_quote_signature(q, d);
     att__certs_free(certs, n);

@@ -16,9 +16,10 @@ static int load(att__config *cfg, att_diag *d, int argc, const char **argv)
 
 static void clear_env(void)
 {
-    const char *vars[] = {"ATTESTD_CONFIG",   "ATTESTD_LISTEN",    "ATTESTD_ISSUER",
-                          "ATTESTD_DATA_DIR", "ATTESTD_LOG_LEVEL", "ATTESTD_THREADS",
-                          "ATTESTD_TLS_CERT", "ATTESTD_TLS_KEY",   "ATTESTD_MAX_BODY"};
+    const char *vars[] = {"ATTESTD_CONFIG",     "ATTESTD_LISTEN",           "ATTESTD_ISSUER",
+                          "ATTESTD_DATA_DIR",   "ATTESTD_LOG_LEVEL",        "ATTESTD_THREADS",
+                          "ATTESTD_TLS_CERT",   "ATTESTD_TLS_KEY",          "ATTESTD_MAX_BODY",
+                          "ATTESTD_COLLATERAL", "ATTESTD_VERIFICATION_TIME"};
     for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
         unsetenv(vars[i]);
 }
@@ -106,6 +107,51 @@ static void errors_name_the_culprit(void **state)
     tu_rmtree(dir);
 }
 
+/* collateral and verification_time: defaults, env, flags, file, and a bad time. */
+static void collateral_and_verification_time(void **state)
+{
+    clear_env();
+    att__config cfg;
+    att_diag d;
+    const char *plain[] = {"attestd"};
+    assert_int_equal(load(&cfg, &d, 1, plain), ATT_CONFIG_RUN);
+    assert_string_equal(cfg.collateral, "");
+    assert_int_equal(cfg.verification_time, 0);
+
+    setenv("ATTESTD_COLLATERAL", "/env/collateral", 1);
+    setenv("ATTESTD_VERIFICATION_TIME", "2022-05-01T00:00:00Z", 1);
+    assert_int_equal(load(&cfg, &d, 1, plain), ATT_CONFIG_RUN);
+    assert_string_equal(cfg.collateral, "/env/collateral");
+    assert_int_equal(cfg.verification_time, 1651363200);
+
+    const char *flags[] = {"attestd", "--collateral", "coll.json", "--verification-time",
+                           "2025-06-20T02:00:00+02:00"};
+    assert_int_equal(load(&cfg, &d, 5, flags), ATT_CONFIG_RUN);
+    assert_string_equal(cfg.collateral, "coll.json");
+    assert_int_equal(cfg.verification_time, 1750377600);
+    clear_env();
+
+    const char *dir = tu_tmpdir();
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/a.conf", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("[server]\ncollateral = /file/coll\nverification_time = 2022-05-01T00:00:00Z\n", f);
+    fclose(f);
+    const char *withfile[] = {"attestd", "--config", path};
+    assert_int_equal(load(&cfg, &d, 3, withfile), ATT_CONFIG_RUN);
+    assert_string_equal(cfg.collateral, "/file/coll");
+    assert_int_equal(cfg.verification_time, 1651363200);
+    tu_rmtree(dir);
+
+    const char *bad[] = {"attestd", "--verification-time", "yesterday"};
+    assert_true(load(&cfg, &d, 3, bad) < 0);
+    assert_non_null(strstr(d.message, "--verification-time"));
+    assert_non_null(strstr(d.message, "RFC 3339"));
+    assert_non_null(strstr(att__config_usage(), "--collateral"));
+    assert_non_null(strstr(att__config_usage(), "--verification-time"));
+}
+
 static void help_and_version(void **state)
 {
     clear_env();
@@ -124,6 +170,7 @@ int main(void)
         cmocka_unit_test(defaults_and_derived_issuer),
         cmocka_unit_test(flags_override_env_override_file),
         cmocka_unit_test(errors_name_the_culprit),
+        cmocka_unit_test(collateral_and_verification_time),
         cmocka_unit_test(help_and_version),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
