@@ -10,9 +10,6 @@
 #include "core/codec.h"
 #include "core/limits.h"
 
-/* base64url of {"alg":"none"}. */
-#define UNSECURED_HEADER_B64U "eyJhbGciOiJub25lIn0"
-
 /* The payload: a shallow copy of claims with the service claims set; compact JSON, members
  * sorted at every level. *json is malloc'd (jansson's allocator: the default malloc). */
 static int build_payload(const char *issuer, att__token_kind kind, const json_t *claims,
@@ -140,5 +137,10 @@ int att__token_issue(const att__token_issuer *ti, att__token_kind kind, const js
 int att__token_issue_unsecured(const att__token_issuer *ti, att__token_kind kind,
                                const json_t *claims, int64_t now, char **jwt)
 {
-    return issue(ti, NULL, UNSECURED_HEADER_B64U, kind, claims, now, jwt);
+    if (!ti) {
+        if (jwt)
+            *jwt = NULL;
+        return ATT_EINVAL;
+    }
+    return issue(ti, NULL, att__token_issuer_unsecured_header_b64(ti), kind, claims, now, jwt);
 }

@@ -29,6 +29,7 @@ struct att__token_issuer {
     char *issuer;                         /* malloc'd */
     att__cert *certs[ATT_TOKEN_MAX_KEYS]; /* owned references, NULL when absent */
     char *header_b64u;                    /* malloc'd */
+    char *unsecured_header_b64u;          /* malloc'd: the same with "alg":"none" */
     char *jwks;                           /* malloc'd (jansson) */
     size_t jwks_len;
     char *openid; /* malloc'd (jansson) */
@@ -157,6 +158,7 @@ static void issuer_free(att__token_issuer *ti)
     att__signer_unref(ti->signer);
     free(ti->issuer);
     free(ti->header_b64u);
+    free(ti->unsecured_header_b64u);
     free(ti->jwks);
     free(ti->openid);
     free(ti);
@@ -186,21 +188,32 @@ static char *dump_consume(json_t *j, int keep_order, size_t *len)
     return s;
 }
 
-static int build_header(att__token_issuer *ti)
+/* The base64url JWT header {"alg":<alg>,"jku":"<issuer>/certs","kid":<kid 0>,"typ":"JWT"}
+ * into *out (malloc'd). MAA keeps jku, kid and typ beside "alg":"none" in its unsecured
+ * draft-policy tokens too (recorded, vectors/oe/azure-sdk-cpp-maa). */
+static int build_header_alg(const att__token_issuer *ti, const char *alg, char **out)
 {
     char *jku = url_join(ti->issuer, "/certs");
     if (!jku)
         return ATT_ENOMEM;
-    json_t *h = json_pack("{s:s, s:s, s:s, s:s}", "alg", "RS256", "jku", jku, "kid",
+    json_t *h = json_pack("{s:s, s:s, s:s, s:s}", "alg", alg, "jku", jku, "kid",
                           ti->signer->keys[0].kid, "typ", "JWT");
     free(jku);
     size_t len = 0;
     char *text = dump_consume(h, 0, &len);
     if (!text)
         return ATT_ENOMEM;
-    ti->header_b64u = att__b64_encode_alloc(text, len, ATT_B64_URL);
+    *out = att__b64_encode_alloc(text, len, ATT_B64_URL);
     free(text);
-    return ti->header_b64u ? ATT_OK : ATT_ENOMEM;
+    return *out ? ATT_OK : ATT_ENOMEM;
+}
+
+static int build_header(att__token_issuer *ti)
+{
+    int rc = build_header_alg(ti, "RS256", &ti->header_b64u);
+    if (rc == ATT_OK)
+        rc = build_header_alg(ti, "none", &ti->unsecured_header_b64u);
+    return rc;
 }
 
 /* One JWKS entry: kid, kty and x5c as MAA publishes them, plus n and e so that libraries
@@ -381,4 +394,9 @@ const char *att__token_issuer_openid(const att__token_issuer *ti, size_t *len)
 const char *att__token_issuer_header_b64(const att__token_issuer *ti)
 {
     return ti->header_b64u;
+}
+
+const char *att__token_issuer_unsecured_header_b64(const att__token_issuer *ti)
+{
+    return ti->unsecured_header_b64u;
 }

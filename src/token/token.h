@@ -169,7 +169,8 @@ int att__token_issue(const att__token_issuer *ti, att__token_kind kind, const js
                      int64_t now, char **jwt);
 
 /* The same token as an RFC 7519 unsecured JWT for draft-policy results (§2.10): header
- * {"alg":"none"}, same payload rules, empty signature segment ("<hdr>.<payload>."). */
+ * {"alg":"none","jku":...,"kid":...,"typ":"JWT"} (MAA keeps jku/kid/typ, as recorded), same
+ * payload rules, empty signature segment ("<hdr>.<payload>."). */
 int att__token_issue_unsecured(const att__token_issuer *ti, att__token_kind kind,
                                const json_t *claims, int64_t now, char **jwt);
 

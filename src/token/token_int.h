@@ -11,5 +11,7 @@ int att__token_same_pubkey(const att__pkey *a, const att__pkey *b);
 /* base64url of the RS256 JWT header of ti ({"alg","jku","kid","typ"} for the signer's
  * key 0), prebuilt by att__token_issuer_new; borrowed, valid while ti lives. */
 const char *att__token_issuer_header_b64(const att__token_issuer *ti);
+/* The same header with "alg":"none", for unsecured (draft-policy) tokens. */
+const char *att__token_issuer_unsecured_header_b64(const att__token_issuer *ti);
 
 #endif

@@ -124,8 +124,8 @@ if (mode === 'main') {
     check('draft: 200', res.status === 200, res.body);
     const token = res.json?.token || '';
     const parts = token.split('.');
-    check('unsecured JWT: header {"alg":"none"}, empty signature',
-      parts.length === 3 && parts[2] === '' && decodeProtectedHeader(token).alg === 'none', token.slice(0, 60));
+    check('unsecured JWT: header alg none with MAA jku/kid/typ, empty signature',
+      parts.length === 3 && parts[2] === '' && decodeProtectedHeader(token).alg === 'none' && decodeProtectedHeader(token).jku === `${base}/certs` && decodeProtectedHeader(token).typ === 'JWT', token.slice(0, 60));
     const p = decodeJwt(token);
     check('draft policy evaluated', p['draft-svn'] === 1 && p['x-ms-policy']?.['draft-svn'] === 1);
     check('TCB status visible to policy', p.tcb === 'OutOfDate', String(p.tcb));
