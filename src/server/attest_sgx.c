@@ -169,29 +169,6 @@ int att__sgx_request_parse(const json_t *body, att__att_type t, att__arena *a,
 
 /* ---- verification ---- */
 
-/* FMSPC and PCK CA of the quote's PCK certificate (type-5 certification data). */
-static int pck_platform(const att__quote *q, att__pck_ext *ext, att__pck_ca *ca, att_diag *d)
-{
-    if (q->cert_type != ATT_QUOTE_CERT_PCK_CHAIN)
-        return att_diag_fail(d, ATT_EUNSUPPORTED, "sgx.cert_type", "quote.certification_data",
-                             "quote certification data type %u is not supported: attestd "
-                             "needs the PCK certificate chain in the quote (type 5)",
-                             q->cert_type);
-    att__cert **certs = NULL;
-    size_t n = 0;
-    if (att__certs_from_pem((const char *)q->cert_data, q->cert_len, &certs, &n) != ATT_OK ||
-        n == 0)
-        return att_diag_fail(d, ATT_EPARSE, "sgx.pck.pem", "quote.certification_data",
-                             "the quote's PCK certificate chain is not readable PEM");
-    int rc = att__pck_ext_from_cert(certs[0], ext, d);
-    char *issuer = NULL;
-    if (rc == ATT_OK && att__cert_issuer(certs[0], &issuer) == ATT_OK)
-        *ca = strstr(issuer, "Platform CA") ? ATT_PCK_CA_PLATFORM : ATT_PCK_CA_PROCESSOR;
-    free(issuer);
-    att__certs_free(certs, n);
-    return rc;
-}
-
 /* JSON runtime/init-time data: UTF-8 JSON text; trailing NUL bytes (C clients send the
  * terminator) are not part of it. */
 static int parse_json_data(const att__sgx_data *in, const char *name, json_t **out, att_diag *d)
@@ -230,7 +207,7 @@ int att__sgx_verify(const att__sgx_request *req, const att__sgx_context *ctx,
                              field);
     att__pck_ext ext;
     att__pck_ca ca = ATT_PCK_CA_PROCESSOR;
-    if ((rc = pck_platform(q, &ext, &ca, d)) != ATT_OK)
+    if ((rc = att__quote_pck_platform(q, &ext, &ca, d)) != ATT_OK)
         return rc;
     char fmspc[13];
     hex_of(ext.fmspc, 6, fmspc);

@@ -147,6 +147,13 @@ int att__pck_ext_parse(const uint8_t *der, size_t n, att__pck_ext *out, att_diag
 /* Finds the extension in c (borrowed) and parses it. */
 int att__pck_ext_from_cert(const att__cert *c, att__pck_ext *out, att_diag *d);
 
+/* The FMSPC and PCK CA of the quote's own PCK certificate (type-5 certification data), to
+ * choose the collateral before verifying. Not a verification: the chain is not checked
+ * here. Memoized by the SHA-256 of the certification data (bounded like the PCK cache), so
+ * repeated quotes of a platform skip the PEM parse. Thread-safe. */
+int att__quote_pck_platform(const att__quote *q, att__pck_ext *ext, att__pck_ca *ca, att_diag *d);
+size_t att__quote_pck_platform_count(void);
+
 /* ---- verification (§2.2-2.8) ---- */
 
 typedef enum att__quote_verdict {

@@ -47,13 +47,13 @@ typedef struct table {
     shard shards[ATT__PCK_CACHE_SHARDS];
 } table;
 
-static table pck_table, ak_table;
+static table pck_table, ak_table, plat_table;
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
 static void init_tables(void)
 {
-    table *t[2] = {&pck_table, &ak_table};
-    for (size_t k = 0; k < 2; k++)
+    table *t[3] = {&pck_table, &ak_table, &plat_table};
+    for (size_t k = 0; k < 3; k++)
         for (size_t i = 0; i < ATT__PCK_CACHE_SHARDS; i++) {
             pthread_mutex_init(&t[k]->shards[i].mu, NULL);
             t[k]->shards[i].mru = t[k]->shards[i].lru = -1;
@@ -235,6 +235,7 @@ void att__quote_cache_clear(void)
     pthread_once(&init_once, init_tables);
     table_clear(&pck_table);
     table_clear(&ak_table);
+    table_clear(&plat_table);
 }
 
 int att__pck_cache_get(const uint8_t key[32], int64_t at, att__pck_verdict *out)
@@ -374,4 +375,72 @@ int att__pck_cache_key(const att__quote *q, const att__cert *const *ext, size_t 
         rc = att__hash_final(h, key);
     att__hash_free(h);
     return rc;
+}
+
+/* ---- the platform of a quote's PCK certificate ----
+ * Choosing the collateral needs the PCK certificate's FMSPC and CA before verification,
+ * and reading them means parsing the quote's PEM chain, which costs more than an RSA
+ * signature. The result depends only on the certification-data bytes, so it is kept under
+ * their SHA-256 (no time window: it is a parse, not a verdict; the chain is verified by
+ * att__quote_verify as always). Only successful parses are stored. */
+
+static int plat_key(const att__quote *q, size_t n, uint8_t key[32])
+{
+    static const char domain[] = "attestd pck platform v1";
+    att__hash_ctx *h = NULL;
+    int rc = att__hash_new(ATT_HASH_SHA256, &h);
+    if (rc == ATT_OK)
+        rc = put_bytes(h, domain, sizeof(domain) - 1);
+    if (rc == ATT_OK)
+        rc = put_bytes(h, q->cert_data, n);
+    if (rc == ATT_OK)
+        rc = att__hash_final(h, key);
+    att__hash_free(h);
+    return rc;
+}
+
+int att__quote_pck_platform(const att__quote *q, att__pck_ext *ext, att__pck_ca *ca, att_diag *d)
+{
+    if (q->cert_type != ATT_QUOTE_CERT_PCK_CHAIN)
+        return att_diag_fail(d, ATT_EUNSUPPORTED, "quote.cert_type", "quote.certification_data",
+                             "quote certification data type %u carries no PCK certificate "
+                             "chain (type 5 is needed to find the platform's collateral)",
+                             q->cert_type);
+    size_t n = q->cert_len;
+    while (n > 0 && q->cert_data[n - 1] == '\0')
+        n--;
+    uint8_t key[32];
+    att__pck_verdict v;
+    int cacheable = plat_key(q, n, key) == ATT_OK;
+    pthread_once(&init_once, init_tables);
+    if (cacheable && table_get(&plat_table, key, 0, &v)) {
+        *ext = v.pck;
+        *ca = v.pck_ca;
+        return ATT_OK;
+    }
+    att__cert **certs = NULL;
+    size_t nc = 0;
+    if (att__certs_from_pem((const char *)q->cert_data, n, &certs, &nc) != ATT_OK || nc == 0)
+        return att_diag_fail(d, ATT_EPARSE, "quote.pck.pem", "quote.certification_data",
+                             "the quote's PCK certificate chain is not readable PEM");
+    int rc = att__pck_ext_from_cert(certs[0], ext, d);
+    char *issuer = NULL;
+    if (rc == ATT_OK && (rc = att__cert_issuer(certs[0], &issuer)) == ATT_OK)
+        *ca = strstr(issuer, "Platform CA") ? ATT_PCK_CA_PLATFORM : ATT_PCK_CA_PROCESSOR;
+    free(issuer);
+    att__certs_free(certs, nc);
+    if (rc == ATT_OK && cacheable) {
+        memset(&v, 0, sizeof(v));
+        v.not_before = INT64_MIN;
+        v.not_after = INT64_MAX;
+        v.pck = *ext;
+        v.pck_ca = *ca;
+        (void)table_put(&plat_table, key, &v); /* a failure only costs speed */
+    }
+    return rc;
+}
+
+size_t att__quote_pck_platform_count(void)
+{
+    return table_count(&plat_table);
 }

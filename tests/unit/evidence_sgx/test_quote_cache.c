@@ -332,6 +332,34 @@ static void misses_and_failures(void **state)
 static int thread_failures;
 static pthread_mutex_t fail_mu = PTHREAD_MUTEX_INITIALIZER;
 
+/* The platform lookup the server uses to choose collateral: parsed once, then memoized;
+ * the memo answers exactly what a fresh parse does; a quote without a chain is refused. */
+static void pck_platform_memo(void **state)
+{
+    (void)state;
+    att__quote q;
+    att_diag d;
+    att_diag_clear(&d);
+    assert_int_equal(att__quote_parse(quote, quote_n, &q, &d), ATT_OK);
+    att__pck_ext e1, e2;
+    att__pck_ca c1, c2;
+    assert_int_equal(att__quote_pck_platform_count(), 0);
+    assert_int_equal(att__quote_pck_platform(&q, &e1, &c1, &d), ATT_OK);
+    assert_int_equal(att__quote_pck_platform_count(), 1);
+    assert_int_equal(att__quote_pck_platform(&q, &e2, &c2, &d), ATT_OK);
+    assert_int_equal(att__quote_pck_platform_count(), 1);
+    assert_memory_equal(&e1, &e2, sizeof(e1));
+    assert_int_equal(c1, c2);
+    assert_int_equal(c1, ATT_PCK_CA_PROCESSOR); /* the manifest: Processor CA, FMSPC 00a067110000 */
+    static const uint8_t fmspc[6] = {0x00, 0xa0, 0x67, 0x11, 0x00, 0x00};
+    assert_memory_equal(e1.fmspc, fmspc, 6);
+    att__quote other = q;
+    other.cert_type = 4;
+    att_diag_clear(&d);
+    assert_int_equal(att__quote_pck_platform(&other, &e2, &c2, &d), ATT_EUNSUPPORTED);
+    assert_non_null(strstr(d.message, "type 4"));
+}
+
 static void count_failure(void)
 {
     pthread_mutex_lock(&fail_mu);
@@ -396,6 +424,7 @@ int main(void)
         cmocka_unit_test_setup(real_quote_hit, clear_before),
         cmocka_unit_test_setup(misses_and_failures, clear_before),
         cmocka_unit_test_setup(concurrent, clear_before),
+        cmocka_unit_test_setup(pck_platform_memo, clear_before),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
