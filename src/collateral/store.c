@@ -108,11 +108,13 @@ static int fail_in(att_diag *d, const char *name, int rc, const att_diag *local)
 
 /* ---- PCS bundle ---- */
 
-/* Percent-decodes in place when text is a URL-encoded header value (no "-----BEGIN" but
- * '%' escapes); returns the new length. */
+/* Percent-decodes in place when text is a URL-encoded header value (it has '%' escapes,
+ * which PEM never has); returns the new length. */
 static size_t url_decode(char *s, size_t n)
 {
-    if (strstr(s, "-----BEGIN") || !memchr(s, '%', n))
+    /* PEM never contains '%'; PCS's header encoding leaves '-' unescaped, so the presence
+     * of "-----BEGIN" says nothing about whether the text is encoded. */
+    if (!memchr(s, '%', n))
         return n;
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
