@@ -102,6 +102,35 @@
  * same bound applies to the table of imported quote attestation keys (one per QE). */
 #define ATT_MAX_PCK_CACHE 4096u
 
+/* Open Enclave custom claims (reference/hw-evidence.md §4.3) in one piece of OE evidence.
+ * OE's own samples and attested TLS carry one to a few; each becomes a claim of the
+ * token, so 64 keeps them far below ATT_MAX_CLAIMS_PER_TOKEN and bounds the fixed claim
+ * table a parsed evidence holds. */
+#define ATT_MAX_OE_CLAIMS 64u
+
+/* Bytes of one OE custom claim name including its terminating NUL. Names are short
+ * identifiers ("public_key", "nonce"); 256 is generous and keeps a name printable in one
+ * diagnostic. Values are bounded only by the evidence itself (ATT_MAX_EVIDENCE). */
+#define ATT_MAX_OE_CLAIM_NAME 256u
+
+/* Collateral fetched from Intel PCS / a PCCS (src/collateral/fetch.c). One response body
+ * (TCB info, QE identity, a CRL) is 1-25 KiB today; Platform-CA PCK CRLs grow with
+ * revocations but stay far below 1 MiB. The cap equals ATT_DCAP_MAX_FILE (the loader reads
+ * no larger bundle file), so a body that is accepted can always be loaded back. */
+#define ATT_MAX_PCS_BODY (1024u * 1024u)
+/* One issuer-chain response header: 2 certificates of ~900 bytes PEM each, URL-encoded
+ * (at most 3 bytes per byte) is ~6 KiB; 64 KiB leaves room for longer chains. */
+#define ATT_MAX_PCS_HEADER (64u * 1024u)
+/* Length of any URL the fetcher builds (base URL + path + query). */
+#define ATT_MAX_PCS_URL 2048u
+/* Platforms (FMSPC x TEE x PCK CA) the fetcher tracks in memory; as ATT_DCAP_MAX_SETS. */
+#define ATT_MAX_PCS_KEYS 4096u
+/* Network bounds per HTTP request: connecting (a local PCCS answers in milliseconds; Intel
+ * PCS within a second) and the whole transfer. A fetch makes 4 requests, so a caller waits
+ * at most 4 x ATT_PCS_TOTAL_TIMEOUT_MS for a platform whose collateral is not cached. */
+#define ATT_PCS_CONNECT_TIMEOUT_MS 5000u
+#define ATT_PCS_TOTAL_TIMEOUT_MS   20000u
+
 _Static_assert(ATT_MAX_POLICY_BODY < ATT_MAX_REQUEST_BODY, "policy body within request body");
 _Static_assert(ATT_MAX_POLICY_TEXT * 16 / 9 < ATT_MAX_POLICY_BODY, "double b64 of policy fits");
 _Static_assert(ATT_MAX_EVIDENCE * 4 / 3 < ATT_MAX_REQUEST_BODY, "encoded evidence fits");
@@ -109,5 +138,9 @@ _Static_assert(ATT_MAX_REQUEST_BODY < ATT_ARENA_MAX, "arena holds a decoded body
 _Static_assert(ATT_MAX_POLICY_COMBINATIONS <= ATT_MAX_POLICY_SEARCH, "search covers combinations");
 _Static_assert(ATT_MAX_POLICY_FUNC_ARGS >= 2, "the 1.2 functions take up to two arguments");
 _Static_assert(ATT_MAX_PCK_CACHE >= 64u, "PCK cache holds at least a few entries per shard");
+_Static_assert(ATT_MAX_OE_CLAIMS <= ATT_MAX_CLAIMS_PER_TOKEN, "OE claims fit in a token");
+
+_Static_assert(ATT_PCS_CONNECT_TIMEOUT_MS <= ATT_PCS_TOTAL_TIMEOUT_MS, "connect within total");
+_Static_assert(ATT_MAX_PCS_HEADER < ATT_MAX_PCS_BODY, "header cap below body cap");
 
 #endif

@@ -100,6 +100,38 @@ static const att_cli_cmd policy_cmds[] = {
     {.name = NULL},
 };
 
+static const att_cli_cmd evidence_cmds[] = {
+    {
+        .name = "verify",
+        .args = "--type sgx|oe --collateral PATH FILE",
+        .summary = "verify an SGX quote or Open Enclave evidence offline",
+        .help = "Verifies FILE against Intel DCAP collateral as the service does and\n"
+                "prints JSON: verdict (\"verified\" or \"rejected\"), tcb_status, tcb_date,\n"
+                "advisory_ids, qe_tcb_status, claims and, when rejected, error {code,\n"
+                "message} with the verifier's reason code. No TCB acceptance policy is\n"
+                "applied: every status verifies except TCBNotSupported and Revoked.\n"
+                "\n"
+                "--type sgx: FILE is a binary DCAP quote (TDX quotes are verified too).\n"
+                "--type oe: FILE is an Open Enclave legacy report (16-byte report header\n"
+                "and quote) or OE evidence (optional attestation header; SGX ECDSA\n"
+                "evidence is the quote followed by its custom-claims buffer, whose\n"
+                "SHA-256 the report data must carry). Claims are OE's (unique_id, ...).\n"
+                "\n"
+                "Options:\n"
+                "  --type sgx|oe       the kind of FILE (required)\n"
+                "  --collateral PATH   collateral JSON file or directory (required)\n"
+                "  --at TIME           verify at this RFC 3339 time (default: now)\n"
+                "  --root FILE         trust the root certificate(s) in FILE (PEM or\n"
+                "                      DER) instead of the built-in Intel SGX roots\n"
+                "  -h, --help          show this help\n"
+                "\n"
+                "Exit codes: 0 verified, 1 rejected, 2 usage error or collateral that\n"
+                "does not load, 3 cannot read a file.\n",
+        .run = att_cli_evidence_verify,
+    },
+    {.name = NULL},
+};
+
 static const att_cli_cmd commands[] = {
     {
         .name = "token",
@@ -114,6 +146,13 @@ static const att_cli_cmd commands[] = {
         .summary = "check, hash and evaluate attestation policies offline",
         .help = "Policies are MAA attestation policies (versions 1.0, 1.1 and 1.2).\n",
         .sub = policy_cmds,
+    },
+    {
+        .name = "evidence",
+        .args = "COMMAND ...",
+        .summary = "verify attestation evidence offline",
+        .help = "Evidence is an Intel DCAP quote or Open Enclave report/evidence.\n",
+        .sub = evidence_cmds,
     },
     {
         .name = "jwks",
