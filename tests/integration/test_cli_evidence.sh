@@ -162,6 +162,7 @@ open(scratch + "/claims.bin", "wb").write(wrap(ecdsa, ev + claims([(b"nonce", b"
 open(scratch + "/tdx_uuid.bin", "wb").write(wrap("8ba70286c1cf11edafa10242ac120002", ev))
 open(scratch + "/overflow.bin", "wb").write(
     ev + struct.pack("<QQQQ", 1, 1, 6, 2**64 - 1) + b"nonce\0")
+open(scratch + "/dup.bin", "wb").write(ev + claims([(b"\xff\xfe", b"1"), (b"\xff\xfe", b"2")]))
 open(scratch + "/legacy_wrapped.bin", "wb").write(wrap("c8303454d9234c2ca691df7def460a76", rep))
 open(scratch + "/truncated.bin", "wb").write(rep[:3000])
 EOF
@@ -177,6 +178,8 @@ verify --type oe --collateral "$col22" --at "$at22" "$scratch/tdx_uuid.bin"
 expect "oe unsupported format UUID" 1 error.code=oe.attestation_header.format
 verify --type oe --collateral "$col22" --at "$at22" "$scratch/overflow.bin"
 expect "oe claim value size overflowing" 1 error.code=oe.claims.value_size
+verify --type oe --collateral "$col22" --at "$at22" "$scratch/dup.bin"
+expect "oe duplicate non-UTF-8 claim names" 1 error.code=oe.claims.duplicate
 verify --type oe --collateral "$col22" --at "$at22" "$scratch/truncated.bin"
 expect "oe truncated report" 1 error.code=oe.report_header.size
 # OE's broken-chain report: its platform (FMSPC 00906ea10000) has no collateral in the

@@ -202,6 +202,18 @@ static json_t *oe_claims(const att__oe_claims *cl)
     return c;
 }
 
+/* A JSON string of diagnostic text, which may quote bytes of the evidence (a claim name):
+ * bytes outside printable ASCII become '?', so the text is always valid UTF-8. */
+static json_t *ascii_string(const char *s)
+{
+    char buf[ATT_DIAG_MESSAGE_MAX];
+    size_t i = 0;
+    for (; s[i] && i + 1 < sizeof(buf); i++)
+        buf[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+    buf[i] = '\0';
+    return json_string(buf);
+}
+
 /* Prints the result object and returns the exit code. */
 static int print_result(int rc, const att_diag *d, const att__quote_result *qr, json_t *claims)
 {
@@ -222,9 +234,9 @@ static int print_result(int rc, const att_diag *d, const att__quote_result *qr, 
     json_object_set_new(o, "claims", rc == ATT_OK && claims ? json_incref(claims) : json_object());
     if (rc != ATT_OK) {
         json_t *e = json_object();
-        json_object_set_new(e, "code", json_string(d->reason[0] ? d->reason : att_errname(rc)));
+        json_object_set_new(e, "code", ascii_string(d->reason[0] ? d->reason : att_errname(rc)));
         json_object_set_new(e, "message",
-                            json_string(d->message[0] ? d->message : att_strerror(rc)));
+                            ascii_string(d->message[0] ? d->message : att_strerror(rc)));
         json_object_set_new(o, "error", e);
     }
     char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
