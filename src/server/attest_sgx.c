@@ -11,6 +11,7 @@
 #include "core/cursor.h"
 #include "core/limits.h"
 #include "crypto/crypto.h"
+#include "evidence/oe/oe.h"
 #include "server/reqjson.h"
 
 /* ---- request ---- */
@@ -87,40 +88,6 @@ static int parse_data(const json_t *body, const char *name, att__arena *a, att__
     return ATT_OK;
 }
 
-/* The legacy OE report header (hw-evidence.md §4.1): version 1, type 2, size. */
-static int oe_report(const uint8_t *p, size_t n, const uint8_t **quote, size_t *qlen, att_diag *d)
-{
-    att__cursor c;
-    uint32_t version, type;
-    uint64_t size;
-    att__cur_init(&c, p, n);
-    if (att__cur_u32le(&c, &version) != ATT_OK || att__cur_u32le(&c, &type) != ATT_OK ||
-        att__cur_u64le(&c, &size) != ATT_OK)
-        return att_diag_fail(d, ATT_ETRUNC, "oe.report.header", "report",
-                             "report: %zu bytes, shorter than the 16-byte OE report header", n);
-    if (version != ATT_OE_REPORT_VERSION)
-        return att_diag_fail(d, ATT_EUNSUPPORTED, "oe.report.version", "report",
-                             "report: OE report header version %u, expected 1", version);
-    if (type == ATT_OE_REPORT_SGX_LOCAL)
-        return att_diag_fail(d, ATT_EUNSUPPORTED, "oe.report.type", "report",
-                             "report: OE report type 1 is an SGX local report, which cannot be "
-                             "verified remotely (expected type 2, SGX remote)");
-    if (type != ATT_OE_REPORT_SGX_REMOTE)
-        return att_diag_fail(d, ATT_EUNSUPPORTED, "oe.report.type", "report",
-                             "report: OE report type %u, expected 2 (SGX remote)", type);
-    size_t rest = att__cur_remaining(&c);
-    if (size == 0 || size > rest)
-        return att_diag_fail(d, ATT_ETRUNC, "oe.report.size", "report",
-                             "report: OE report header declares a %llu-byte quote, %zu bytes "
-                             "present",
-                             (unsigned long long)size, rest);
-    const uint8_t *q;
-    att__cur_bytes(&c, (size_t)size, &q);
-    *quote = q;
-    *qlen = (size_t)size;
-    return ATT_OK;
-}
-
 int att__sgx_request_parse(const json_t *body, att__att_type t, att__arena *a,
                            att__sgx_request *out, att_diag *d)
 {
@@ -139,9 +106,14 @@ int att__sgx_request_parse(const json_t *body, att__att_type t, att__arena *a,
                              field);
     out->quote = out->evidence;
     out->quote_len = out->evidence_len;
-    if (t == ATT_TYPE_OPEN_ENCLAVE && (rc = oe_report(out->evidence, out->evidence_len, &out->quote,
-                                                      &out->quote_len, d)) != ATT_OK)
-        return rc;
+    if (t == ATT_TYPE_OPEN_ENCLAVE) {
+        /* The legacy OE report (hw-evidence.md §4.1), parsed by the OE module. */
+        att__oe_evidence ev;
+        if ((rc = att__oe_report_parse(out->evidence, out->evidence_len, &ev, d)) != ATT_OK)
+            return rc;
+        out->quote = ev.quote;
+        out->quote_len = ev.quote_len;
+    }
     if ((rc = parse_data(body, "runtimeData", a, &out->runtime, d)) != ATT_OK ||
         (rc = parse_data(body, "initTimeData", a, &out->inittime, d)) != ATT_OK)
         return rc;

@@ -21,12 +21,6 @@
 #include "policy/policy.h"
 #include "provider/provider.h"
 
-/* The 16-byte legacy OE report header (hw-evidence.md §4.1): u32 version, u32 type, u64 size. */
-#define ATT_OE_REPORT_HEADER_SIZE 16u
-#define ATT_OE_REPORT_VERSION     1u
-#define ATT_OE_REPORT_SGX_LOCAL   1u
-#define ATT_OE_REPORT_SGX_REMOTE  2u
-
 /* One of runtimeData / initTimeData. */
 typedef struct att__sgx_data {
     int present;

@@ -110,7 +110,7 @@ if (mode === 'main') {
     const badHeader = Buffer.from(debugReport);
     badHeader.writeUInt32LE(1, 4);
     checkError('OE report of type 1 (local)', await attest('OpenEnclave', { report: b64url(badHeader) }),
-      400, 'InvalidParameter', ['type 1']);
+      400, 'InvalidParameter', ['SGX local report']);
     const tdx = fs.readFileSync(`${vectors}/tdx-v4/automata-dcap-rs/quote_tdx_00806f050000.dat`);
     checkError('TDX quote sent as SgxEnclave', await attest('SgxEnclave', { quote: b64url(tdx) }), 400,
       'InvalidParameter', ['TDX']);

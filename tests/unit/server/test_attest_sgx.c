@@ -372,27 +372,26 @@ static void request_leniency_and_errors(void **state)
     /* OpenEnclave wants `report` with a valid OE header */
     assert_int_not_equal(parse(f, "{\"quote\":\"AQID\"}", ATT_TYPE_OPEN_ENCLAVE, &req, &d), ATT_OK);
     assert_non_null(strstr(d.message, "'report'"));
-    /* version 2 */
+    /* the OE report header is checked by the OE module (src/evidence/oe): version 2 */
     assert_int_not_equal(
         parse(f, "{\"report\":\"AgAAAAIAAAABAAAAAAAAAAA\"}", ATT_TYPE_OPEN_ENCLAVE, &req, &d),
         ATT_OK);
-    assert_non_null(strstr(d.message, "version 2"));
+    assert_non_null(strstr(d.message, "oe.report_header.version: 2, expected 1"));
     /* type 1: local */
     assert_int_not_equal(
         parse(f, "{\"report\":\"AQAAAAEAAAABAAAAAAAAAAA\"}", ATT_TYPE_OPEN_ENCLAVE, &req, &d),
         ATT_OK);
-    assert_non_null(strstr(d.message, "type 1"));
+    assert_non_null(strstr(d.message, "1 is an SGX local report"));
     /* size 2, one byte present */
     assert_int_not_equal(
         parse(f, "{\"report\":\"AQAAAAIAAAACAAAAAAAAAAA\"}", ATT_TYPE_OPEN_ENCLAVE, &req, &d),
         ATT_OK);
-    assert_non_null(strstr(d.message, "2-byte quote, 1 bytes present"));
-    /* a good header: the quote is the byte after it, evidence the whole report */
-    assert_int_equal(
+    assert_non_null(strstr(d.message, "declares 2 bytes, 1 present"));
+    /* a good header around a 1-byte "quote": the quote inside is parsed too, and refused */
+    assert_int_not_equal(
         parse(f, "{\"report\":\"AQAAAAIAAAABAAAAAAAAAAA\"}", ATT_TYPE_OPEN_ENCLAVE, &req, &d),
         ATT_OK);
-    assert_int_equal(req.evidence_len, 17);
-    assert_int_equal(req.quote_len, 1);
+    assert_non_null(strstr(d.message, "quote"));
 }
 
 /* Verification failures carry the verifier's message. */
