@@ -122,6 +122,7 @@ void att__attest_sgx_handle(att__req *r, att__att_type t, const json_t *body)
 
     att__app *app = r->app;
     att__sgx_context ctx = {.store = app->collateral,
+                            .pcs = app->pcs,
                             .anchors = app->anchors,
                             .n_anchors = app->n_anchors,
                             .at = app->verification_time ? app->verification_time : att__now()};

@@ -11,6 +11,7 @@
 #include "core/cursor.h"
 #include "core/limits.h"
 #include "crypto/crypto.h"
+#include "collateral/fetch.h"
 #include "evidence/oe/oe.h"
 #include "server/reqjson.h"
 
@@ -184,16 +185,27 @@ int att__sgx_verify(const att__sgx_request *req, const att__sgx_context *ctx,
     char fmspc[13];
     hex_of(ext.fmspc, 6, fmspc);
     const char *ca_name = ca == ATT_PCK_CA_PLATFORM ? "Platform" : "Processor";
-    if (!ctx->store)
-        return att_diag_fail(d, ATT_ENOTFOUND, "sgx.collateral.none", "fmspc",
-                             "no collateral is configured for FMSPC %s (SGX, PCK %s CA): start "
-                             "attestd with --collateral",
-                             fmspc, ca_name);
-    v->collateral = att__dcap_store_find(ctx->store, ext.fmspc, ATT_TEE_SGX, ca, ctx->at);
+    v->collateral =
+        ctx->store ? att__dcap_store_find(ctx->store, ext.fmspc, ATT_TEE_SGX, ca, ctx->at) : NULL;
+    if (ctx->pcs && (!v->collateral || !att__dcap_window_contains(v->collateral, ctx->at))) {
+        /* Cold path: the configured collateral has no set valid now; the fetcher answers
+         * from memory, its disk cache or the PCS (verified before use). */
+        att_diag fd;
+        att_diag_clear(&fd);
+        rc = att__pcs_fetch(ctx->pcs, ext.fmspc, ATT_TEE_SGX, ca, ctx->at, &v->fetched, &fd);
+        if (rc == ATT_OK)
+            v->collateral = v->fetched;
+        else if (!v->collateral)
+            return att_diag_fail(d, rc, "sgx.collateral.fetch", "fmspc",
+                                 "no collateral for FMSPC %s (SGX, PCK %s CA): fetching it "
+                                 "failed: %s",
+                                 fmspc, ca_name, fd.message);
+    }
     if (!v->collateral)
-        return att_diag_fail(d, ATT_ENOTFOUND, "sgx.collateral.missing", "fmspc",
-                             "no collateral is configured for FMSPC %s (SGX, PCK %s CA)", fmspc,
-                             ca_name);
+        return att_diag_fail(
+            d, ATT_ENOTFOUND, ctx->store ? "sgx.collateral.missing" : "sgx.collateral.none",
+            "fmspc", "no collateral is configured for FMSPC %s (SGX, PCK %s CA)%s", fmspc, ca_name,
+            ctx->store ? "" : ": start attestd with --collateral or --pcs-url");
     v->baseline = att__tcb_baseline_find(tcb_identifier);
     if (!v->baseline)
         return att_diag_fail(d, ATT_EINVAL, "sgx.tcb.identifier", "x-ms-sgx-tcbidentifier",
@@ -242,6 +254,8 @@ int att__sgx_verify(const att__sgx_request *req, const att__sgx_context *ctx,
 
 void att__sgx_verified_clear(att__sgx_verified *v)
 {
+    att__dcap_unref(v->fetched);
+    v->fetched = NULL;
     json_decref(v->runtime_json);
     json_decref(v->inittime_json);
     v->runtime_json = v->inittime_json = NULL;

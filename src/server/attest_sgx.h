@@ -83,6 +83,7 @@ int att__tcb_baseline_accept(const att__tcb_baseline *b, const att__quote_result
  * configured), the trusted roots (borrowed) and the verification time. */
 typedef struct att__sgx_context {
     const att__dcap_store *store;
+    struct att__pcs_fetcher *pcs; /* consulted when store has no set valid at `at`; NULL ok */
     const att__cert *const *anchors;
     size_t n_anchors;
     int64_t at;
@@ -94,6 +95,7 @@ typedef struct att__sgx_verified {
     att__quote quote;
     att__quote_result result;
     const att__dcap_collateral *collateral;
+    att__dcap_collateral *fetched; /* a reference when collateral came from the fetcher */
     const att__tcb_baseline *baseline;
     uint8_t quotehash[32]; /* SHA-256 of the submitted evidence bytes */
     json_t *runtime_json;  /* parsed runtimeData when dataType JSON, else NULL */

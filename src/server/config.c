@@ -32,6 +32,11 @@ static const char usage[] =
     "      --tls-key FILE      PEM private key for HTTPS           (ATTESTD_TLS_KEY)\n"
     "      --max-body BYTES    largest request body accepted       (ATTESTD_MAX_BODY)\n"
     "      --collateral PATH   Intel DCAP collateral for SGX/OE    (ATTESTD_COLLATERAL)\n"
+    "      --pcs-url URL       fetch missing collateral from this  (ATTESTD_PCS_URL)\n"
+    "                          Intel PCS / PCCS (API v4); verified before use\n"
+    "      --pcs-root-crl-url URL  root CA CRL for fetched sets    (ATTESTD_PCS_ROOT_CRL_URL)\n"
+    "      --collateral-cache DIR  fetched bundles; default        (ATTESTD_COLLATERAL_CACHE)\n"
+    "                          <data-dir>/collateral-cache\n"
     "                          attestation: a file or directory, loaded at start\n"
     "      --verification-time RFC3339\n"
     "                          judge evidence and collateral at this fixed time instead\n"
@@ -182,6 +187,16 @@ int att__config_set(att__config *cfg, const char *key, const char *value, const 
     }
     if (strcmp(key, "collateral") == 0)
         return set_str(cfg->collateral, sizeof(cfg->collateral), value, origin, d);
+    if (strcmp(key, "pcs_url") == 0) {
+        if (value[0] && strncmp(value, "http://", 7) != 0 && strncmp(value, "https://", 8) != 0)
+            return att_diag_fail(d, ATT_EINVAL, "config.pcs_url", origin,
+                                 "%s: '%s' is not an http:// or https:// URL", origin, value);
+        return set_str(cfg->pcs_url, sizeof(cfg->pcs_url), value, origin, d);
+    }
+    if (strcmp(key, "pcs_root_crl_url") == 0)
+        return set_str(cfg->pcs_root_crl_url, sizeof(cfg->pcs_root_crl_url), value, origin, d);
+    if (strcmp(key, "collateral_cache") == 0)
+        return set_str(cfg->collateral_cache, sizeof(cfg->collateral_cache), value, origin, d);
     if (strcmp(key, "verification_time") == 0) {
         int64_t t = 0;
         if (value[0] && (att__time_parse(value, &t) != ATT_OK || t <= 0))
@@ -244,14 +259,31 @@ static const struct {
     const char *env;
     const char *key;
 } env_map[] = {
-    {"ATTESTD_LISTEN", "listen"},         {"ATTESTD_ISSUER", "issuer"},
-    {"ATTESTD_DATA_DIR", "data_dir"},     {"ATTESTD_LOG_LEVEL", "log_level"},
-    {"ATTESTD_THREADS", "threads"},       {"ATTESTD_TLS_CERT", "tls_cert"},
-    {"ATTESTD_TLS_KEY", "tls_key"},       {"ATTESTD_MAX_BODY", "max_body_bytes"},
-    {"ATTESTD_COLLATERAL", "collateral"}, {"ATTESTD_VERIFICATION_TIME", "verification_time"},
+    {"ATTESTD_LISTEN", "listen"},
+    {"ATTESTD_ISSUER", "issuer"},
+    {"ATTESTD_DATA_DIR", "data_dir"},
+    {"ATTESTD_LOG_LEVEL", "log_level"},
+    {"ATTESTD_THREADS", "threads"},
+    {"ATTESTD_TLS_CERT", "tls_cert"},
+    {"ATTESTD_TLS_KEY", "tls_key"},
+    {"ATTESTD_MAX_BODY", "max_body_bytes"},
+    {"ATTESTD_COLLATERAL", "collateral"},
+    {"ATTESTD_VERIFICATION_TIME", "verification_time"},
+    {"ATTESTD_PCS_URL", "pcs_url"},
+    {"ATTESTD_PCS_ROOT_CRL_URL", "pcs_root_crl_url"},
+    {"ATTESTD_COLLATERAL_CACHE", "collateral_cache"},
 };
 
-enum { OPT_TLS_CERT = 1000, OPT_TLS_KEY, OPT_MAX_BODY, OPT_COLLATERAL, OPT_VERIFICATION_TIME };
+enum {
+    OPT_TLS_CERT = 1000,
+    OPT_TLS_KEY,
+    OPT_MAX_BODY,
+    OPT_COLLATERAL,
+    OPT_VERIFICATION_TIME,
+    OPT_PCS_URL,
+    OPT_PCS_ROOT_CRL_URL,
+    OPT_COLLATERAL_CACHE
+};
 
 static const struct option long_opts[] = {
     {"config", required_argument, NULL, 'c'},
@@ -264,6 +296,9 @@ static const struct option long_opts[] = {
     {"tls-key", required_argument, NULL, OPT_TLS_KEY},
     {"max-body", required_argument, NULL, OPT_MAX_BODY},
     {"collateral", required_argument, NULL, OPT_COLLATERAL},
+    {"pcs-url", required_argument, NULL, OPT_PCS_URL},
+    {"pcs-root-crl-url", required_argument, NULL, OPT_PCS_ROOT_CRL_URL},
+    {"collateral-cache", required_argument, NULL, OPT_COLLATERAL_CACHE},
     {"verification-time", required_argument, NULL, OPT_VERIFICATION_TIME},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -292,6 +327,12 @@ static const char *key_for_opt(int opt)
         return "max_body_bytes";
     case OPT_COLLATERAL:
         return "collateral";
+    case OPT_PCS_URL:
+        return "pcs_url";
+    case OPT_PCS_ROOT_CRL_URL:
+        return "pcs_root_crl_url";
+    case OPT_COLLATERAL_CACHE:
+        return "collateral_cache";
     case OPT_VERIFICATION_TIME:
         return "verification_time";
     }

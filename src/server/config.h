@@ -11,10 +11,14 @@
  *   tls_key = /etc/attestd/tls.key
  *   max_body_bytes = 8388608
  *   collateral = /etc/attestd/collateral   ; Intel DCAP collateral: a file or a directory
+ *   pcs_url = https://pccs.example:8081     ; fetch missing collateral (PCS v4 API)
+ *   pcs_root_crl_url =                      ; default: Intel's root CA CRL
+ *   collateral_cache = /var/cache/attestd   ; default: <data_dir>/collateral-cache
  *   verification_time = 2022-05-01T00:00:00Z ; replay only (tests, demos); default: now
  * Environment: ATTESTD_CONFIG, ATTESTD_LISTEN, ATTESTD_ISSUER, ATTESTD_DATA_DIR,
  * ATTESTD_LOG_LEVEL, ATTESTD_THREADS, ATTESTD_TLS_CERT, ATTESTD_TLS_KEY, ATTESTD_MAX_BODY,
- * ATTESTD_COLLATERAL, ATTESTD_VERIFICATION_TIME. */
+ * ATTESTD_COLLATERAL, ATTESTD_VERIFICATION_TIME, ATTESTD_PCS_URL, ATTESTD_PCS_ROOT_CRL_URL,
+ * ATTESTD_COLLATERAL_CACHE. */
 #ifndef ATT_SERVER_CONFIG_H
 #define ATT_SERVER_CONFIG_H
 
@@ -41,6 +45,13 @@ typedef struct att__config {
     /* DCAP collateral for SGX / Open Enclave attestation: a normalized-collateral JSON file
      * or a directory of them (att__dcap_store_load); "" = none (SGX requests get 400). */
     char collateral[ATT_CONFIG_STR];
+    /* A PCS API v4 compatible service (Intel PCS or a PCCS) to fetch collateral from when
+     * the configured collateral has no set for a platform, or none valid at the
+     * verification time; "" = never fetch. Fetched sets are verified and kept as bundles in
+     * collateral_cache (default <data_dir>/collateral-cache). */
+    char pcs_url[ATT_CONFIG_STR];
+    char pcs_root_crl_url[ATT_CONFIG_STR]; /* "" = Intel's published root CA CRL */
+    char collateral_cache[ATT_CONFIG_STR];
     /* Fixed verification time (epoch seconds) for replaying recorded evidence with the
      * collateral of its day in tests and demos; 0 = the clock at each request. Never set
      * it in production: expired collateral would be accepted. */

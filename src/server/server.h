@@ -40,6 +40,7 @@ typedef struct att__app {
      * fixed verification time for replays (0 = the clock at each request). All immutable
      * while the server runs; owned by the caller of att__server_start. */
     const att__dcap_store *collateral;
+    struct att__pcs_fetcher *pcs; /* fetches what collateral lacks; NULL = never */
     const att__cert *const *anchors;
     size_t n_anchors;
     int64_t verification_time;

@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "collateral/dcap.h"
+#include "collateral/fetch.h"
 #include "collateral/intel_roots.h"
 #include "core/log.h"
 #include "core/timeutil.h"
@@ -63,6 +65,7 @@ int main(int argc, char **argv)
     att__registry *reg = NULL;
     att__cert *roots[ATT_INTEL_SGX_ROOT_COUNT] = {NULL};
     att__dcap_store *collateral = NULL;
+    att__pcs_fetcher *pcs = NULL;
     att__app app;
     memset(&app, 0, sizeof(app));
     int exit_code = 1;
@@ -108,10 +111,33 @@ int main(int argc, char **argv)
         }
         att__info("collateral loaded", "path=%s sets=%zu", cfg.collateral,
                   att__dcap_store_count(collateral));
-    } else {
+    } else if (!cfg.pcs_url[0]) {
         att__info("no collateral configured",
                   "effect=\"SGX and Open Enclave attestation answer 400 until attestd is started "
-                  "with --collateral\"");
+                  "with --collateral or --pcs-url\"");
+    }
+    if (cfg.pcs_url[0]) {
+        att__pcs_config pc;
+        att__pcs_config_init(&pc);
+        char cache[ATT_CONFIG_STR + 32];
+        if (cfg.collateral_cache[0])
+            snprintf(cache, sizeof(cache), "%s", cfg.collateral_cache);
+        else
+            snprintf(cache, sizeof(cache), "%s/collateral-cache", cfg.data_dir);
+        pc.base_url = cfg.pcs_url;
+        pc.root_crl_url = cfg.pcs_root_crl_url[0] ? cfg.pcs_root_crl_url : NULL;
+        pc.cache_dir = cache;
+        att_diag_clear(&d);
+        /* the data directory may not exist yet on a first start */
+        if (!cfg.collateral_cache[0])
+            mkdir(cfg.data_dir, 0700);
+        rc = att__pcs_fetcher_new(&pc, (const att__cert *const *)roots, ATT_INTEL_SGX_ROOT_COUNT,
+                                  &pcs, &d);
+        if (rc != ATT_OK) {
+            exit_code = fail("collateral fetcher", rc, &d);
+            goto out;
+        }
+        att__info("collateral fetcher", "pcs_url=%s cache=%s", cfg.pcs_url, cache);
     }
     if (cfg.verification_time) {
         char tbuf[32];
@@ -154,6 +180,7 @@ int main(int argc, char **argv)
         goto out;
     }
     app.collateral = collateral;
+    app.pcs = pcs;
     app.anchors = (const att__cert *const *)roots;
     app.n_anchors = ATT_INTEL_SGX_ROOT_COUNT;
     app.verification_time = cfg.verification_time;
@@ -185,6 +212,7 @@ int main(int argc, char **argv)
     exit_code = 0;
 out:
     att__server_stop(srv);
+    att__pcs_fetcher_free(pcs);
     att__dcap_store_free(collateral);
     for (size_t i = 0; i < ATT_INTEL_SGX_ROOT_COUNT; i++)
         att__cert_free(roots[i]);
