@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "testutil.h"
+#include "collateral_tu.h"
 
 #include "collateral/dcap.h"
 #include "collateral/dcap_int.h"
@@ -23,13 +23,10 @@ static json_t *manifest;
 
 static int setup(void **state)
 {
-    assert_int_equal(
-        att__cert_read_file(tu_shared_path("vectors/intel-root/Intel_SGX_RootCA.pem"), &root2049),
-        ATT_OK);
-    assert_int_equal(
-        att__cert_read_file(tu_shared_path("vectors/intel-root/Intel_SGX_RootCA_notAfter2033.pem"),
-                            &root2033),
-        ATT_OK);
+    att__cert *roots[2];
+    tu_load_roots(roots);
+    root2049 = roots[0];
+    root2033 = roots[1];
     assert_int_equal(att__cert_read_file(tu_shared_path("vectors/sgx-v3/intel-qvl-sample-synthetic/"
                                                         "trustedRootCaCert.pem"),
                                          &synthetic_root),
@@ -49,14 +46,6 @@ static int teardown(void **state)
     att__cert_free(synthetic_root);
     json_decref(manifest);
     return 0;
-}
-
-/* Reads a normalized collateral file (malloc'd, caller frees). */
-static char *read_norm(const char *name, size_t *n)
-{
-    char rel[256];
-    snprintf(rel, sizeof(rel), "%s/%s", NORM_DIR, name);
-    return (char *)tu_read_file(tu_shared_path(rel), n);
 }
 
 static int load_text(const char *text, size_t n, const att__cert *const *a, size_t na,
@@ -81,13 +70,6 @@ static json_t *manifest_case(const char *name)
             return c;
     }
     return NULL;
-}
-
-static int64_t parse_time(const char *s)
-{
-    int64_t t = 0;
-    assert_int_equal(att__time_parse(s, &t), ATT_OK);
-    return t;
 }
 
 /* Fields of a loaded set against the manifest's expectations and the JSON itself. */
@@ -115,8 +97,8 @@ static void check_against_manifest(const char *name, const char *text,
     json_t *win = json_object_get(mc, "collateral_valid_window");
     int64_t nb, na;
     att__dcap_window(c, &nb, &na);
-    assert_int_equal(nb, parse_time(json_string_value(json_array_get(win, 0))));
-    assert_int_equal(na, parse_time(json_string_value(json_array_get(win, 1))));
+    assert_int_equal(nb, tu_parse_time(json_string_value(json_array_get(win, 0))));
+    assert_int_equal(na, tu_parse_time(json_string_value(json_array_get(win, 1))));
     int64_t vt = json_integer_value(json_object_get(mc, "verification_time_unix"));
     assert_true(att__dcap_window_contains(c, vt));
 
@@ -225,7 +207,7 @@ static void test_all_vectors(void **state)
     assert_true(n >= 9);
     for (size_t i = 0; i < n; i++) {
         size_t len;
-        char *text = read_norm(names[i], &len);
+        char *text = tu_read_norm(names[i], &len);
         att__dcap_collateral *c = NULL;
         att_diag d;
         /* both root issuances work, alone and together */
@@ -254,7 +236,7 @@ static void test_all_vectors(void **state)
 static void test_phala_fields(void **state)
 {
     size_t len;
-    char *text = read_norm("sgx-v3_phala-dcap-qvl.json", &len);
+    char *text = tu_read_norm("sgx-v3_phala-dcap-qvl.json", &len);
     att__dcap_collateral *c;
     att_diag d;
     assert_int_equal(load_text(text, len, anchors, 2, &c, &d), ATT_OK);
@@ -284,7 +266,7 @@ static void test_phala_fields(void **state)
 static char *with_member(const char *name, const char *key, const char *val)
 {
     size_t len;
-    char *text = read_norm(name, &len);
+    char *text = tu_read_norm(name, &len);
     json_t *doc = json_loads(text, 0, NULL);
     assert_non_null(doc);
     json_object_set_new(doc, key, json_string(val));
@@ -298,7 +280,7 @@ static char *with_member(const char *name, const char *key, const char *val)
 static char *member_of(const char *name, const char *key)
 {
     size_t len;
-    char *text = read_norm(name, &len);
+    char *text = tu_read_norm(name, &len);
     json_t *doc = json_loads(text, 0, NULL);
     char *s = strdup(json_string_value(json_object_get(doc, key)));
     json_decref(doc);
@@ -358,7 +340,7 @@ static void test_empty_window(void **state)
         "tcb_info",    "tcb_info_signature",    "tcb_info_issuer_chain",
         "qe_identity", "qe_identity_signature", "qe_identity_issuer_chain"};
     size_t len;
-    char *text = read_norm("sgx-v3_automata-dcap-rs.json", &len);
+    char *text = tu_read_norm("sgx-v3_automata-dcap-rs.json", &len);
     json_t *doc = json_loads(text, 0, NULL);
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         char *v = member_of("sgx-v3_openenclave-plugin.json", keys[i]);
@@ -385,7 +367,7 @@ static void test_empty_window(void **state)
 static void test_wrong_anchor(void **state)
 {
     size_t len;
-    char *text = read_norm("tdx-v4_phala-dcap-qvl.json", &len);
+    char *text = tu_read_norm("tdx-v4_phala-dcap-qvl.json", &len);
     att__dcap_collateral *c;
     att_diag d;
     const att__cert *a[1] = {synthetic_root};
@@ -582,7 +564,7 @@ static void test_malformed_qe_identity(void **state)
 static void test_truncated(void **state)
 {
     size_t len;
-    char *text = read_norm("tdx-v4_automata-dcap-rs.json", &len);
+    char *text = tu_read_norm("tdx-v4_automata-dcap-rs.json", &len);
     att__dcap_collateral *c;
     att_diag d;
     for (size_t n = 0; n < len; n += 211) {

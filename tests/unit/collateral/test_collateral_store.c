@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "testutil.h"
+#include "collateral_tu.h"
 
 #include "collateral/dcap.h"
 #include "core/codec.h"
@@ -21,13 +21,10 @@ static const att__cert *anchors[2];
 
 static int setup(void **state)
 {
-    assert_int_equal(
-        att__cert_read_file(tu_shared_path("vectors/intel-root/Intel_SGX_RootCA.pem"), &root2049),
-        ATT_OK);
-    assert_int_equal(
-        att__cert_read_file(tu_shared_path("vectors/intel-root/Intel_SGX_RootCA_notAfter2033.pem"),
-                            &root2033),
-        ATT_OK);
+    att__cert *roots[2];
+    tu_load_roots(roots);
+    root2049 = roots[0];
+    root2033 = roots[1];
     assert_int_equal(att__cert_read_file(tu_shared_path("vectors/sgx-v3/intel-qvl-sample-synthetic/"
                                                         "trustedRootCaCert.pem"),
                                          &synthetic_root),
@@ -43,21 +40,6 @@ static int teardown(void **state)
     att__cert_free(root2033);
     att__cert_free(synthetic_root);
     return 0;
-}
-
-/* Reads a normalized collateral file (malloc'd, caller frees). */
-static char *read_norm(const char *name, size_t *n)
-{
-    char rel[256];
-    snprintf(rel, sizeof(rel), "%s/%s", NORM_DIR, name);
-    return (char *)tu_read_file(tu_shared_path(rel), n);
-}
-
-static int64_t parse_time(const char *s)
-{
-    int64_t t = 0;
-    assert_int_equal(att__time_parse(s, &t), ATT_OK);
-    return t;
 }
 
 /* Names of the normalized vectors (malloc'd array of malloc'd names). */
@@ -195,7 +177,7 @@ static void test_store_bundle(void **state)
         const att__dcap_collateral *b = att__dcap_store_get(s, 0);
         /* same set as the normalized file derived from these files */
         size_t len;
-        char *text = read_norm("tdx-v4_go-tdx-guest-2023.json", &len);
+        char *text = tu_read_norm("tdx-v4_go-tdx-guest-2023.json", &len);
         att__dcap_collateral *c;
         att_diag_clear(&d);
         assert_int_equal(att__dcap_collateral_load_json(text, len, anchors, 2, &c, &d), ATT_OK);
@@ -287,8 +269,8 @@ static void test_synthetic_bundle(void **state)
      * certificate's notAfter */
     int64_t nb, na;
     att__dcap_window(c, &nb, &na);
-    assert_int_equal(nb, parse_time("2019-09-05T07:47:08Z"));
-    assert_int_equal(na, parse_time("2026-08-28T11:36:55Z"));
+    assert_int_equal(nb, tu_parse_time("2019-09-05T07:47:08Z"));
+    assert_int_equal(na, tu_parse_time("2026-08-28T11:36:55Z"));
     assert_true(att__dcap_window_contains(c, 1735689600));
     att__dcap_store_free(s);
     tu_rmtree(dir);

@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "testutil.h"
+#include "collateral_tu.h"
 
 #include "collateral/dcap.h"
 #include "collateral/fetch.h"
@@ -258,13 +258,10 @@ static int setup(void **state)
     /* the test server is local: no proxy from the environment */
     setenv("no_proxy", "127.0.0.1", 1);
     setenv("NO_PROXY", "127.0.0.1", 1);
-    assert_int_equal(
-        att__cert_read_file(tu_shared_path("vectors/intel-root/Intel_SGX_RootCA.pem"), &root2049),
-        ATT_OK);
-    assert_int_equal(
-        att__cert_read_file(tu_shared_path("vectors/intel-root/Intel_SGX_RootCA_notAfter2033.pem"),
-                            &root2033),
-        ATT_OK);
+    att__cert *roots[2];
+    tu_load_roots(roots);
+    root2049 = roots[0];
+    root2033 = roots[1];
     anchors[0] = root2049;
     anchors[1] = root2033;
     pcs_set *g = &srv.go;
