@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <jansson.h>
 #include <limits.h>
 #include <strings.h>
 #include <microhttpd.h>
@@ -61,22 +62,13 @@ int att__respond_json(att__req *r, int status, const char *json)
     return att__respond(r, status, "application/json; charset=utf-8", json, strlen(json));
 }
 
-/* Appends s as a JSON string body (without quotes) with the escapes JSON requires. */
-static int json_escape(att__buf *b, const char *s)
+/* Replaces every byte of s that is not ASCII with '?': for an error message that must
+ * become a JSON string when it is not valid UTF-8 (it may quote client input). */
+static void ascii_only(char *s)
 {
-    int rc = ATT_OK;
-    for (; *s && rc == ATT_OK; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            rc = att__buf_appendf(b, "\\%c", c);
-        else if (c == '\n')
-            rc = att__buf_appends(b, "\\n");
-        else if (c < 0x20)
-            rc = att__buf_appendf(b, "\\u%04x", c);
-        else
-            rc = att__buf_append(b, s, 1);
-    }
-    return rc;
+    for (; *s; s++)
+        if ((unsigned char)*s >= 0x80)
+            *s = '?';
 }
 
 int att__respond_error(att__req *r, int status, const char *code, const char *fmt, ...)
@@ -86,21 +78,17 @@ int att__respond_error(att__req *r, int status, const char *code, const char *fm
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    att__buf b;
-    att__buf_init(&b, 8192);
-    int rc = att__buf_appends(&b, "{\"error\":{\"code\":\"");
-    if (rc == ATT_OK)
-        rc = json_escape(&b, code);
-    if (rc == ATT_OK)
-        rc = att__buf_appends(&b, "\",\"message\":\"");
-    if (rc == ATT_OK)
-        rc = json_escape(&b, msg);
-    if (rc == ATT_OK)
-        rc = att__buf_appends(&b, "\"}}");
+    /* jansson escapes; it refuses invalid UTF-8, so such a message is made ASCII first */
+    json_t *body = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg);
+    if (!body) {
+        ascii_only(msg);
+        body = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg);
+    }
+    char *text = body ? json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(body);
     r->error_code = code;
-    if (rc == ATT_OK)
-        rc = att__respond_json(r, status, att__buf_str(&b));
-    att__buf_free(&b);
+    int rc = text ? att__respond_json(r, status, text) : ATT_ENOMEM;
+    free(text);
     if (rc != ATT_OK) /* last resort, static text */
         return att__respond_json(r, 500,
                                  "{\"error\":{\"code\":\"InternalError\",\"message\":"

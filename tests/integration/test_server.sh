@@ -54,6 +54,7 @@ check "/metrics counts /certs requests" bash -c "curl -fsS '$base/metrics' | gre
 check "/metrics has a latency histogram" bash -c "curl -fsS '$base/metrics' | grep -q 'attestd_http_request_duration_seconds_bucket{route=\"certs\",le=\"+Inf\"}'"
 check "responses carry x-ms-request-id and the service version" \
     bash -c "curl -fsSi '$base/healthz' | grep -qi '^x-ms-request-id: [0-9a-f]\{20\}' && curl -fsSi '$base/healthz' | grep -qi '^x-ms-maa-service-version:'"
+check "an error quoting non-UTF-8 input is still valid JSON naming the value" bash -c "curl -s '$base/policies/SgxEnclave?api-version=%FF%FE1' | python3 -c 'import json,sys; e=json.loads(sys.stdin.buffer.read())[\"error\"]; sys.exit(not (e[\"code\"]==\"InvalidParameter\" and \"??1\" in e[\"message\"]))'"
 check "access log line per request" grep -q 'msg="access".*path="/certs".*status=200' "$ATT_LOG"
 
 # --- kill -9 and restart on the same data dir: same key, store intact ---
