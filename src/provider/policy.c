@@ -11,6 +11,7 @@
 #include "core/limits.h"
 #include "core/log.h"
 #include "crypto/crypto.h"
+#include "token/jws.h"
 
 /* The SgxEnclave / OpenEnclave default of MAA's 2022 service (maa.md §3.8), byte for byte:
  * its x-ms-policy-hash is bROrN897ZfWmWY2V0FLUlu3uwk5xatGnKYHn3zBbSlw, the hash found in
@@ -149,6 +150,18 @@ int att__policy_new(const att__registry *r, att__att_type t, int is_default, cha
         att__policy_unref(p);
         return rc;
     }
+    if (!is_default && jws_len) {
+        /* The upload verified the signature; here only the header's x5c is read, once. */
+        att__jws j;
+        att_diag jd;
+        att_diag_clear(&jd);
+        if (att__jws_parse(jws, jws_len, &j, &jd) == ATT_OK) {
+            json_t *x5c = j.alg != ATT_JWS_NONE ? json_object_get(j.header, "x5c") : NULL;
+            if (json_is_array(x5c))
+                p->signer = att__jws_signer_claim(json_deep_copy(x5c));
+            att__jws_clear(&j);
+        }
+    }
     if (r && r->compile) {
         att_diag d;
         att_diag_clear(&d);
@@ -181,6 +194,7 @@ void att__policy_unref(att__policy *p)
         return;
     if (p->compiled && p->release)
         p->release(p->release_arg, p->compiled);
+    json_decref(p->signer);
     free(p->jws);
     if (!p->text_static)
         free(p->text);
@@ -197,6 +211,11 @@ att__att_type att__policy_type(const att__policy *p)
 const char *att__policy_jws(const att__policy *p)
 {
     return p->jws;
+}
+
+const json_t *att__policy_signer(const att__policy *p)
+{
+    return p->signer;
 }
 
 size_t att__policy_jws_len(const att__policy *p)

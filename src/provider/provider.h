@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "attest/error.h"
 #include "store/store.h"
 #include "token/token.h"
@@ -89,6 +91,11 @@ att__att_type att__policy_type(const att__policy *p);
  * text. NUL-terminated, no NUL inside. */
 const char *att__policy_jws(const att__policy *p);
 size_t att__policy_jws_len(const att__policy *p);
+/* x-ms-policy-signer ({"alg","kty","use","x5c"}) of a stored policy whose JWS is signed with
+ * an x5c chain, read from the header once when the policy entered the snapshot; NULL for
+ * unsigned and default policies. Borrowed and shared by all threads: copy it
+ * (json_deep_copy), never json_incref it. */
+const json_t *att__policy_signer(const att__policy *p);
 /* The policy text, NUL-terminated, no NUL inside. */
 const char *att__policy_text(const att__policy *p);
 size_t att__policy_text_len(const att__policy *p);

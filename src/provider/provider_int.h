@@ -7,6 +7,8 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include <jansson.h>
+
 #include "provider/provider.h"
 
 /* A policy object: immutable after creation, shared by every snapshot (and every
@@ -23,6 +25,8 @@ struct att__policy {
     char hash[ATT_POLICY_HASH_LEN + 1];
     int64_t version;
     int64_t updated;
+    json_t *signer; /* x-ms-policy-signer of a signed stored policy, else NULL; shared by
+                     * every request thread: read-only, never incref'd (json_deep_copy) */
     void *compiled; /* from the compile hook, released with release(release_arg, .) */
     int compile_err;
     att__policy_release_fn release;

@@ -8,7 +8,6 @@
 #include "core/timeutil.h"
 #include "server/attest_sgx.h"
 #include "server/server.h"
-#include "token/jws.h"
 #include "token/token.h"
 
 /* Verification failures are the client's (400 InvalidParameter, maa.md §1.12) except
@@ -23,25 +22,12 @@ static void respond_verify_error(att__req *r, int rc, const att_diag *d)
                        d->message[0] ? d->message : att_strerror(rc));
 }
 
-/* x-ms-policy-signer of a stored policy: the signer claim when its JWS is signed (the
- * upload verified it; only the header is read here), else NULL. New reference. */
+/* x-ms-policy-signer of a stored policy (prepared in the snapshot), as a new reference the
+ * request owns, or NULL. */
 static json_t *policy_signer(const att__policy *pol)
 {
-    const char *jws = att__policy_jws(pol);
-    size_t n = att__policy_jws_len(pol);
-    if (att__policy_is_default(pol) || n == 0)
-        return NULL;
-    att__jws j;
-    att_diag d;
-    att_diag_clear(&d);
-    if (att__jws_parse(jws, n, &j, &d) != ATT_OK)
-        return NULL;
-    json_t *signer = NULL;
-    json_t *x5c = j.alg != ATT_JWS_NONE ? json_object_get(j.header, "x5c") : NULL;
-    if (json_is_array(x5c))
-        signer = att__jws_signer_claim(json_incref(x5c));
-    att__jws_clear(&j);
-    return signer;
+    const json_t *s = att__policy_signer(pol);
+    return s ? json_deep_copy(s) : NULL;
 }
 
 /* Signs (or, for a draft policy, leaves unsecured) and responds {"token": "..."}. */

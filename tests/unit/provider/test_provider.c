@@ -465,7 +465,34 @@ static void set_and_reset_policy(void **state)
     pol = att__provider_policy(att__snapshot_default(s), ATT_TYPE_TPM);
     assert_string_equal(att__policy_jws(pol), signed_jws);
     assert_string_equal(att__policy_text(pol), "abc");
+    assert_null(att__policy_signer(pol)); /* signed, but no x5c in its header */
     att__snapshot_release(s);
+
+    /* The docs' signed policy (x5c): its x-ms-policy-signer is prepared in the snapshot;
+     * unsigned and default policies have none. */
+    size_t dn;
+    char *docs = (char *)tu_read_file(
+        tu_shared_path("vectors/maa/azure-security-docs/sgx-policy-signed.jwt"), &dn);
+    while (dn && (docs[dn - 1] == '\n' || docs[dn - 1] == '\r'))
+        docs[--dn] = '\0';
+    assert_int_equal(att__registry_set_policy(f->reg, "default", ATT_TYPE_OPEN_ENCLAVE, docs, dn,
+                                              "abc", 3, NULL),
+                     ATT_OK);
+    free(docs);
+    s = att__registry_acquire(f->reg);
+    const json_t *signer =
+        att__policy_signer(att__provider_policy(att__snapshot_default(s), ATT_TYPE_OPEN_ENCLAVE));
+    assert_non_null(signer);
+    assert_string_equal(json_string_value(json_object_get(signer, "kty")), "RSA");
+    assert_string_equal(json_string_value(json_object_get(signer, "alg")), "RS256");
+    assert_int_equal(json_array_size(json_object_get(signer, "x5c")), 1);
+    assert_null(
+        att__policy_signer(att__provider_policy(att__snapshot_default(s), ATT_TYPE_SGX_ENCLAVE)));
+    assert_null(
+        att__policy_signer(att__provider_policy(att__snapshot_default(s), ATT_TYPE_TDX_VM)));
+    att__snapshot_release(s);
+    assert_int_equal(att__registry_reset_policy(f->reg, "default", ATT_TYPE_OPEN_ENCLAVE, NULL),
+                     ATT_OK);
 
     /* Unknown provider, bad arguments. */
     att_diag_clear(&d);
