@@ -30,37 +30,6 @@ static json_t *policy_signer(const att__policy *pol)
     return s ? json_deep_copy(s) : NULL;
 }
 
-/* Signs (or, for a draft policy, leaves unsecured) and responds {"token": "..."}. */
-static void respond_token(att__req *r, const att__provider *p, const json_t *claims, int draft)
-{
-    const att__token_issuer *ti = att__provider_token_issuer(p);
-    if (!ti) {
-        att__respond_error(r, 503, "ServiceUnavailable",
-                           "provider '%s' has no token signing key available",
-                           att__provider_name(p));
-        return;
-    }
-    char *jwt = NULL;
-    int rc = draft ? att__token_issue_unsecured(ti, ATT_TOKEN_ATTESTATION, claims, att__now(), &jwt)
-                   : att__token_issue(ti, ATT_TOKEN_ATTESTATION, claims, att__now(), &jwt);
-    if (rc != ATT_OK) {
-        att_diag d;
-        att_diag_clear(&d);
-        att_diag_fail(&d, rc, "token.issue", "token", "cannot issue token: %s", att_strerror(rc));
-        att__respond_diag(r, rc, &d);
-        return;
-    }
-    json_t *body = json_pack("{s:s}", "token", jwt);
-    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-    if (text)
-        att__respond_json(r, 200, text);
-    else
-        att__respond_error(r, 500, "InternalError", "out of memory");
-    free(text);
-    json_decref(body);
-    free(jwt);
-}
-
 void att__attest_sgx_handle(att__req *r, att__att_type t, const json_t *body)
 {
     att_diag d;
@@ -142,7 +111,7 @@ void att__attest_sgx_handle(att__req *r, att__att_type t, const json_t *body)
     if (!claims)
         att__respond_error(r, 500, "InternalError", "out of memory");
     else
-        respond_token(r, p, claims, draft != NULL);
+        att__respond_token(r, p, ATT_TOKEN_ATTESTATION, claims, draft != NULL);
     json_decref(claims);
 out:
     att__sgx_verified_clear(&v);

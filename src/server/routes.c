@@ -126,17 +126,15 @@ static int parse_type(att__req *r, const char *seg, size_t n, att__att_type *t)
     return 0;
 }
 
-/* Issues a token from a claims object and responds {"token": "..."}. Takes claims. */
-static void respond_token(att__req *r, const att__provider *p, att__token_kind kind, json_t *claims)
+void att__respond_token(att__req *r, const att__provider *p, att__token_kind kind,
+                        const json_t *claims, int unsecured)
 {
-    char *jwt = NULL;
     const att__token_issuer *ti = issuer_for(r, p);
-    if (!ti) {
-        json_decref(claims);
+    if (!ti)
         return;
-    }
-    int rc = att__token_issue(ti, kind, claims, att__now(), &jwt);
-    json_decref(claims);
+    char *jwt = NULL;
+    int rc = unsecured ? att__token_issue_unsecured(ti, kind, claims, att__now(), &jwt)
+                       : att__token_issue(ti, kind, claims, att__now(), &jwt);
     if (rc != ATT_OK) {
         att_diag d;
         att_diag_clear(&d);
@@ -168,7 +166,8 @@ static void h_policy_get(att__req *r, const char *seg)
         att__respond_error(r, 500, "InternalError", "out of memory");
         return;
     }
-    respond_token(r, p, ATT_TOKEN_MANAGEMENT, claims);
+    att__respond_token(r, p, ATT_TOKEN_MANAGEMENT, claims, 0);
+    json_decref(claims);
 }
 
 /* The policy-management body as text: raw JWS (text/plain), or a JSON string literal
@@ -221,9 +220,10 @@ static void respond_policy_result(att__req *r, const att__provider *p, const cha
         claims = NULL;
     }
     if (claims)
-        respond_token(r, p, ATT_TOKEN_MANAGEMENT, claims);
+        att__respond_token(r, p, ATT_TOKEN_MANAGEMENT, claims, 0);
     else
         att__respond_error(r, 500, "InternalError", "out of memory");
+    json_decref(claims);
 }
 
 /* Parses and checks a policy-management JWS against the provider's trust mode: unsigned is
