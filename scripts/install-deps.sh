@@ -9,7 +9,8 @@ pkgs=(build-essential cmake pkg-config openssl ca-certificates
       libssl-dev libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev libcjose-dev
       libtss2-dev libsqlite3-dev libpq-dev libinih-dev)
 if [ "$what" = test ]; then
-    pkgs+=(libcmocka-dev clang libclang-rt-14-dev clang-format curl wrk python3)
+    pkgs+=(libcmocka-dev clang libclang-rt-14-dev clang-format curl wrk python3
+           swtpm swtpm-tools tpm2-tools postgresql)
     command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
     command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 fi
