@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "core/codec.h"
+#include "core/json.h"
 #include "core/limits.h"
 
 /* Rejects nesting deeper than ATT_MAX_JSON_DEPTH without recursion; skips strings so
@@ -46,8 +47,15 @@ int att__reqjson_parse(const char *body, size_t n, json_t **out, att_diag *d)
         return att_diag_fail(d, ATT_ELIMIT, "request.body.depth", "body",
                              "request body JSON nests deeper than %u levels (at byte %zu)",
                              ATT_MAX_JSON_DEPTH, where);
+    /* The common case (ASCII, integers, short escapes) fast; everything else, errors
+     * included, by jansson (core/json.h). */
+    json_t *v = att__json_load_fast(body, n);
+    if (v) {
+        *out = v;
+        return ATT_OK;
+    }
     json_error_t err;
-    json_t *v = json_loadb(body, n, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &err);
+    v = json_loadb(body, n, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &err);
     if (!v)
         return att_diag_fail(d, ATT_EPARSE, "request.body.json", "body",
                              "request body is not valid JSON: %s at line %d, column %d", err.text,

@@ -1,7 +1,7 @@
 /* Request-body JSON: bounded parsing and MAA-lenient field access.
  *
- * Bodies are parsed with jansson after a pre-scan that rejects nesting deeper than
- * ATT_MAX_JSON_DEPTH (jansson recurses per level). Field lookup is case-insensitive
+ * Bodies are parsed (core/json.h, then jansson) after a pre-scan that rejects nesting
+ * deeper than ATT_MAX_JSON_DEPTH (jansson recurses per level). Field lookup is case-insensitive
  * (reference/maa.md §1.14: clients send `inittimeData`, `AttestationInfo`...), exact
  * match preferred. Errors name the position or the field. */
 #ifndef ATT_SERVER_REQJSON_H
@@ -12,8 +12,9 @@
 
 #include "attest/error.h"
 
-/* Parses a whole body as one JSON value (any type, e.g. a JSON string literal holding a
- * JWS). *out is a new reference the caller decrefs. d says where parsing failed, e.g.
+/* Parses a whole body as one JSON value of any type (e.g. a JSON string literal holding a
+ * JWS): the fast reader of core/json.h first, jansson for anything it declines. *out is a
+ * new reference the caller decrefs. d says where parsing failed, e.g.
  * "request body is not valid JSON: '}' expected near 'x' at line 1, column 7". */
 int att__reqjson_parse(const char *body, size_t n, json_t **out, att_diag *d);
 

@@ -8,6 +8,7 @@
 
 #include "core/buf.h"
 #include "core/codec.h"
+#include "core/json.h"
 #include "core/limits.h"
 
 /* The payload: a shallow copy of claims with the service claims set; compact JSON, members
@@ -55,7 +56,7 @@ static int build_payload(const char *issuer, att__token_kind kind, const json_t 
         json_object_del(p, "jti");
     }
     if (!bad)
-        *json = json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS);
+        *json = att__json_dump_sorted(p, NULL); /* json_dumps(COMPACT | SORT_KEYS), faster */
     json_decref(p);
     return *json ? ATT_OK : ATT_ENOMEM;
 }
