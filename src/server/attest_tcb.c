@@ -1,11 +1,13 @@
 /* MAA's SGX TCB baselines (reference/maa.md §1.11, §3.6) and the acceptance rule attestd
  * applies with them; the rule and its reasons are in docs/internals/attest-sgx.md. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "core/timeutil.h"
 #include "server/attest_sgx.h"
+#include "server/server.h"
 
 /* As MAA publishes them (GET /tcbbaselines/SgxEnclave, 2025-06-01). */
 static const att__tcb_baseline baselines[] = {
@@ -109,4 +111,40 @@ int att__tcb_baseline_accept(const att__tcb_baseline *b, const att__quote_result
                   att__tcb_status_name(r->status), b->id, what, dbuf, b->release_str);
     att_diag_expect(d, b->release_str, dbuf);
     return ATT_EPOLICY;
+}
+
+void att__tcbbaselines_handle(att__req *r, att__att_type t)
+{
+    if (t != ATT_TYPE_SGX_ENCLAVE && t != ATT_TYPE_OPEN_ENCLAVE) {
+        att__respond_error(r, 400, "InvalidParameter",
+                           "TCB baselines apply to SgxEnclave and OpenEnclave, not %s",
+                           att__att_type_name(t));
+        return;
+    }
+    /* The baseline the provider's current policy for t selects (x-ms-sgx-tcbidentifier). */
+    const att__policy *pol = att__provider_policy(att__req_provider(r), t);
+    int cerr = ATT_OK;
+    const att__policy_prog *prog = att__policy_compiled(pol, &cerr);
+    const att__tcb_baseline *sel =
+        att__tcb_baseline_find(prog ? att__policy_prog_config(prog)->sgx_tcbidentifier : NULL);
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < NBASELINES; i++) {
+        const att__tcb_baseline *b = &baselines[i];
+        json_t *o = json_pack(
+            "{s:s, s:I, s:s, s:s, s:s, s:b}", "tcbIdentifier", b->id, "tcbEvaluationDataNumber",
+            (json_int_t)b->eval_number, "tcbReleaseDate", b->release_str, "minimumPswLinuxVersion",
+            b->psw_linux, "minimumPswWindowsVersion", b->psw_windows, "isSelectedTcb", b == sel);
+        if (!o || json_array_append_new(list, o) != 0) {
+            json_decref(list);
+            list = NULL;
+        }
+    }
+    json_t *body = list ? json_pack("{s:o}", "tcbBaselines", list) : NULL;
+    char *text = body ? json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    if (text)
+        att__respond_json(r, 200, text);
+    else
+        att__respond_error(r, 500, "InternalError", "out of memory");
+    free(text);
+    json_decref(body);
 }

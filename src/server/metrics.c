@@ -7,8 +7,8 @@
 #include "attest/error.h"
 
 static const char *const route_names[ATT_ROUTE_COUNT] = {
-    "unknown",      "certs",  "openid",  "policy_get", "policy_set",
-    "policy_reset", "attest", "healthz", "readyz",     "metrics",
+    "unknown", "certs",   "openid", "policy_get", "policy_set",   "policy_reset",
+    "attest",  "healthz", "readyz", "metrics",    "tcbbaselines",
 };
 
 /* Histogram upper bounds in seconds (expressed in ns for comparison). */

@@ -19,6 +19,7 @@ typedef enum att__route_id {
     ATT_ROUTE_HEALTHZ,
     ATT_ROUTE_READYZ,
     ATT_ROUTE_METRICS,
+    ATT_ROUTE_TCB_BASELINES,
     ATT_ROUTE_COUNT
 } att__route_id;
 

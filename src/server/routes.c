@@ -433,6 +433,14 @@ static void h_attest(att__req *r, const char *seg)
                        att__att_type_name(t));
 }
 
+/* GET /tcbbaselines/{type}: the SGX TCB baselines and which one the policy selects. */
+static void h_tcbbaselines(att__req *r, const char *seg)
+{
+    att__att_type t;
+    if (parse_type(r, seg, strlen(seg), &t))
+        att__tcbbaselines_handle(r, t);
+}
+
 /* ---- routing ---- */
 
 typedef void (*handler_fn)(att__req *r, const char *arg);
@@ -458,6 +466,7 @@ static const route routes[] = {
     {"/policies/", 1, NULL, "GET", API_REQUIRED, ATT_ROUTE_POLICY_GET, h_policy_get},
     {"/policies/", 1, NULL, "PUT", API_REQUIRED, ATT_ROUTE_POLICY_SET, h_policy_set},
     {"/attest/", 1, NULL, "POST", API_REQUIRED, ATT_ROUTE_ATTEST, h_attest},
+    {"/tcbbaselines/", 1, NULL, "GET", API_REQUIRED, ATT_ROUTE_TCB_BASELINES, h_tcbbaselines},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

@@ -105,6 +105,8 @@ const att__provider *att__req_provider(att__req *r);
 /* POST /attest/SgxEnclave and /attest/OpenEnclave with the parsed body (borrowed):
  * verification, policy evaluation and the token (attest_route.c). Always responds. */
 void att__attest_sgx_handle(att__req *r, att__att_type t, const json_t *body);
+/* GET /tcbbaselines/{type} (reference/maa.md §1.11), attest_tcb.c. */
+void att__tcbbaselines_handle(att__req *r, att__att_type t);
 
 /* Issues a token of `kind` for provider p from claims (borrowed) and responds
  * {"token": "..."}; unsecured: an alg none draft-policy token. A provider without a signing

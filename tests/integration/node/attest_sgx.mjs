@@ -140,6 +140,31 @@ if (mode === 'main') {
       400, 'InvalidParameter', ['TCB status OutOfDate not accepted by TCB baseline 11']);
   });
 
+  await step('GET /tcbbaselines: the published baselines, the selected one follows the policy', async () => {
+    const selected = async (type) => {
+      const res = await request(base, 'GET', `/tcbbaselines/${type}?api-version=2025-06-01`);
+      check(`tcbbaselines/${type}: 200`, res.status === 200, res.body);
+      const list = JSON.parse(res.body).tcbBaselines;
+      check(`tcbbaselines/${type}: 10..15 with MAA's fields`, list.map((b) => b.tcbIdentifier).join() === '10,11,12,13,14,15' &&
+        list[3].tcbEvaluationDataNumber === 13 && list[3].tcbReleaseDate === '2022-08-09T00:00:00Z' &&
+        list[0].minimumPswLinuxVersion === '2.9' && list[0].minimumPswWindowsVersion === '2.7.101.2', res.body);
+      return list.filter((b) => b.isSelectedTcb).map((b) => b.tcbIdentifier).join();
+    };
+    check('default policy selects 10 (azuredefault)', await selected('SgxEnclave') === '10');
+    const pol = 'version=1.1; configurationrules{ => issueproperty(type="x-ms-sgx-tcbidentifier", value="13"); }; authorizationrules{ => permit(); };';
+    const put = await request(base, 'PUT', `/policies/OpenEnclave?${api}`, { body: unsignedJws(pol) });
+    check('PUT OpenEnclave policy selecting 13: 200', put.status === 200, put.body);
+    check('OpenEnclave now selects 13', await selected('OpenEnclave') === '13');
+    check('SgxEnclave still selects 10', await selected('SgxEnclave') === '10');
+    const reset = await request(base, 'POST', `/policies/OpenEnclave:reset?${api}`, { body: 'eyJhbGciOiJub25lIn0..' });
+    check('reset OpenEnclave: 200', reset.status === 200, reset.body);
+    check('OpenEnclave selects 10 again', await selected('OpenEnclave') === '10');
+    checkError('tcbbaselines/Tpm', await request(base, 'GET', `/tcbbaselines/Tpm?api-version=2025-06-01`), 400,
+      'InvalidParameter', ['TCB baselines apply to SgxEnclave and OpenEnclave, not Tpm']);
+    checkError('tcbbaselines without api-version', await request(base, 'GET', '/tcbbaselines/SgxEnclave'), 400,
+      'InvalidParameter', ['api-version']);
+  });
+
   await step('stored deny policy: PolicyEvaluationError, then reset', async () => {
     const deny = 'version=1.0; authorizationrules{ [type=="x-ms-sgx-is-debuggable", value==false] => deny(); => permit(); };';
     const put = await request(base, 'PUT', `/policies/SgxEnclave?${api}`, { body: unsignedJws(deny) });
