@@ -35,7 +35,8 @@ void att__attest_sgx_handle(att__req *r, att__att_type t, const json_t *body)
     att_diag d;
     att_diag_clear(&d);
     att__sgx_request req;
-    int rc = att__sgx_request_parse(body, t, &r->arena, &req, &d);
+    int rc = att__req_preview(r) ? att__sgx_request_parse_preview(body, t, &r->arena, &req, &d)
+                                 : att__sgx_request_parse(body, t, &r->arena, &req, &d);
     if (rc != ATT_OK) {
         respond_verify_error(r, rc, &d);
         return;

@@ -89,15 +89,16 @@ static int parse_data(const json_t *body, const char *name, att__arena *a, att__
     return ATT_OK;
 }
 
-int att__sgx_request_parse(const json_t *body, att__att_type t, att__arena *a,
-                           att__sgx_request *out, att_diag *d)
+/* The evidence member `field`: a quote (SgxEnclave) or an OE report (OpenEnclave), whose
+ * quote is then located. */
+static int parse_evidence(const json_t *body, att__att_type t, const char *field, att__arena *a,
+                          att__sgx_request *out, att_diag *d)
 {
     memset(out, 0, sizeof(*out));
     out->type = t;
     if (!json_is_object(body))
         return att_diag_fail(d, ATT_EINVAL, "request.body", "body",
                              "request body must be a JSON object");
-    const char *field = t == ATT_TYPE_OPEN_ENCLAVE ? "report" : "quote";
     int rc = arena_bytes(body, field, field, 1, ATT_MAX_EVIDENCE, a, &out->evidence,
                          &out->evidence_len, d);
     if (rc != ATT_OK)
@@ -115,6 +116,28 @@ int att__sgx_request_parse(const json_t *body, att__att_type t, att__arena *a,
         out->quote = ev.quote;
         out->quote_len = ev.quote_len;
     }
+    return ATT_OK;
+}
+
+int att__sgx_request_parse_preview(const json_t *body, att__att_type t, att__arena *a,
+                                   att__sgx_request *out, att_diag *d)
+{
+    int rc = parse_evidence(body, t, "Quote", a, out, d);
+    if (rc != ATT_OK)
+        return rc;
+    if ((rc = arena_bytes(body, "EnclaveHeldData", "EnclaveHeldData", 0, ATT_MAX_RUNTIME_DATA, a,
+                          &out->runtime.data, &out->runtime.len, d)) != ATT_OK)
+        return rc;
+    out->runtime.present = out->runtime.data != NULL;
+    return ATT_OK;
+}
+
+int att__sgx_request_parse(const json_t *body, att__att_type t, att__arena *a,
+                           att__sgx_request *out, att_diag *d)
+{
+    int rc = parse_evidence(body, t, t == ATT_TYPE_OPEN_ENCLAVE ? "report" : "quote", a, out, d);
+    if (rc != ATT_OK)
+        return rc;
     if ((rc = parse_data(body, "runtimeData", a, &out->runtime, d)) != ATT_OK ||
         (rc = parse_data(body, "initTimeData", a, &out->inittime, d)) != ATT_OK)
         return rc;

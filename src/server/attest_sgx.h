@@ -51,6 +51,10 @@ typedef struct att__sgx_request {
  * base64url or base64", "report: OE report header declares type 1 ..."). */
 int att__sgx_request_parse(const json_t *body, att__att_type t, att__arena *a,
                            att__sgx_request *out, att_diag *d);
+/* The same for api-version 2018-09-01-preview (reference/maa.md §1.13): {"Quote": quote or
+ * OE report, "EnclaveHeldData": runtime data, bound as Binary}. */
+int att__sgx_request_parse_preview(const json_t *body, att__att_type t, att__arena *a,
+                                   att__sgx_request *out, att_diag *d);
 
 /* ---- MAA TCB baselines (maa.md §1.11, §3.6; attest_tcb.c) ---- */
 

@@ -26,6 +26,11 @@ int att__api_version_known(const char *v)
     return 0;
 }
 
+int att__req_preview(const att__req *r)
+{
+    return r->api_version && strcmp(r->api_version, "2018-09-01-preview") == 0;
+}
+
 /* How a route treats the api-version query parameter. */
 enum api_rule {
     API_NONE,     /* our own endpoints: ignored */
@@ -143,14 +148,16 @@ void att__respond_token(att__req *r, const att__provider *p, att__token_kind kin
         return;
     }
     /* {"token":"<jwt>"} written directly: a compact JWS is base64url and dots, nothing to
-     * escape, and a JSON encoder would walk its 5 KB character by character. */
-    static const char pre[] = "{\"token\":\"", post[] = "\"}";
-    size_t n = strlen(jwt);
-    char *text = malloc(sizeof(pre) - 1 + n + sizeof(post));
+     * escape, and a JSON encoder would walk its 5 KB character by character. The
+     * 2018-09-01-preview attest answer is the bare JWT as a JSON string (maa.md §1.13). */
+    int bare = kind == ATT_TOKEN_ATTESTATION && att__req_preview(r);
+    const char *pre = bare ? "\"" : "{\"token\":\"", *post = bare ? "\"" : "\"}";
+    size_t n = strlen(jwt), npre = strlen(pre), npost = strlen(post);
+    char *text = malloc(npre + n + npost + 1);
     if (text) {
-        memcpy(text, pre, sizeof(pre) - 1);
-        memcpy(text + sizeof(pre) - 1, jwt, n);
-        memcpy(text + sizeof(pre) - 1 + n, post, sizeof(post));
+        memcpy(text, pre, npre);
+        memcpy(text + npre, jwt, n);
+        memcpy(text + npre + n, post, npost + 1);
         att__respond_json(r, 200, text);
     } else {
         att__respond_error(r, 500, "InternalError", "out of memory");

@@ -73,6 +73,9 @@ typedef struct att__req {
     int responded;
 } att__req;
 
+/* Is r a 2018-09-01-preview call (reference/maa.md §1.13: other body and answer shapes)? */
+int att__req_preview(const att__req *r);
+
 /* Value of a request header (case-insensitive), borrowed; NULL when absent. */
 const char *att__req_header(att__req *r, const char *name);
 /* Value of a query argument, borrowed; NULL when absent. */

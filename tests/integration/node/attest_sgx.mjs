@@ -140,6 +140,23 @@ if (mode === 'main') {
       400, 'InvalidParameter', ['TCB status OutOfDate not accepted by TCB baseline 11']);
   });
 
+  await step('2018-09-01-preview: {Quote, EnclaveHeldData} in, the bare JWT as a JSON string out', async () => {
+    const res = await request(base, 'POST', '/attest/SgxEnclave?api-version=2018-09-01-preview', {
+      body: JSON.stringify({ Quote: sgxRequest.quote, EnclaveHeldData: sgxRequest.runtimeData.data }),
+      headers: { 'Content-Type': 'application/json' },
+    });
+    check('preview SgxEnclave: 200', res.status === 200, res.body);
+    check('preview answer is a JSON string', typeof res.json === 'string', res.body.slice(0, 80));
+    const { payload: p } = await verified({ json: { token: res.json } });
+    check('preview token: EnclaveHeldData bound as Binary (x-ms-sgx-ehd = the real token\'s)',
+      p['x-ms-sgx-ehd'] === realClaims['x-ms-sgx-ehd'] && p['maa-ehd'] === realClaims['maa-ehd']);
+    const bad = await request(base, 'POST', '/attest/SgxEnclave?api-version=2018-09-01-preview', {
+      body: JSON.stringify({ Quote: sgxRequest.quote, EnclaveHeldData: 'AAAA' }),
+      headers: { 'Content-Type': 'application/json' },
+    });
+    checkError('preview with the wrong EnclaveHeldData', bad, 400, 'InvalidParameter', ['runtimeData']);
+  });
+
   await step('GET /tcbbaselines: the published baselines, the selected one follows the policy', async () => {
     const selected = async (type) => {
       const res = await request(base, 'GET', `/tcbbaselines/${type}?api-version=2025-06-01`);
