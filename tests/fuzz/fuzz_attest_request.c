@@ -21,10 +21,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     att__arena a;
     att__arena_init(&a);
     const att__att_type types[] = {ATT_TYPE_SGX_ENCLAVE, ATT_TYPE_OPEN_ENCLAVE};
-    for (size_t i = 0; i < 2; i++) {
+    for (size_t i = 0; i < 4; i++) {
         att__sgx_request req;
         att_diag_clear(&d);
-        if (att__sgx_request_parse(body, types[i], &a, &req, &d) == ATT_OK && req.quote) {
+        /* the current body shape, then the 2018-09-01-preview one */
+        int rc = i < 2 ? att__sgx_request_parse(body, types[i], &a, &req, &d)
+                       : att__sgx_request_parse_preview(body, types[i - 2], &a, &req, &d);
+        if (rc == ATT_OK && req.quote) {
             att__quote q;
             att_diag_clear(&d);
             (void)att__quote_parse(req.quote, req.quote_len, &q, &d);
