@@ -3,7 +3,9 @@
 #   swtpm_tu.sh start DIR      manufacture a TPM with EK certificates (local CA) in DIR, run it
 #                              on 127.0.0.1 with free ports, create RSA and ECC EKs and an AK
 #                              under each: DIR/{ek,ak}_{rsa,ecc}.pub (TPM2B_PUBLIC),
-#                              DIR/ak_{rsa,ecc}.name, DIR/ekcert_{rsa,ecc}.der, DIR/ca_*.pem
+#                              DIR/ak_{rsa,ecc}.name, DIR/ekcert_rsa.der, DIR/ekcert_ecc384.der
+#                              (+ DIR/ek_ecc384.pub), DIR/ca_*.pem, and DIR/certify.{attest,sig}
+#                              (TPM2_Certify of the ECC AK by the RSA AK)
 #   swtpm_tu.sh activate DIR K TPM2_ActivateCredential of DIR/cred_K.bin (K = rsa|ecc) with
 #                              the K EK and AK -> DIR/secret_K.out
 #   swtpm_tu.sh stop DIR       stop that TPM
@@ -73,6 +75,9 @@ C
         tpm2_createak -C "$W/ek_$k.ctx" -c "$W/ak_$k.ctx" -G $k -g sha256 -s $s \
             -u "$W/ak_$k.pub" -n "$W/ak_$k.name" -f tss >/dev/null; fl
     done
+    # TPM2_Certify of the ECC AK by the RSA AK (no qualifying data in tpm2-tools 5.4)
+    tpm2_certify -c "$W/ak_ecc.ctx" -C "$W/ak_rsa.ctx" -g sha256 -o "$W/certify.attest" \
+        -s "$W/certify.sig" >/dev/null; fl
     ;;
 activate)
     k=${3:?rsa|ecc}

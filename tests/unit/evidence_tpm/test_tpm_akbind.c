@@ -223,6 +223,65 @@ static void test_kdfa_kdfe(void **state)
                      ATT_EINVAL);
 }
 
+/* MAA's model: the AK arrives as a bare public key vouched for by its certificate. */
+static void test_ak_from_certificate_key(void **state)
+{
+    (void)state;
+    json_t *summary = tu_quote_summary();
+    tu_quote_case c;
+    tu_quote_load(summary, "gce-cos-85-nonce9009/sha256", &c);
+    att__cert *leaf = cert("gce-cos-85-nonce9009/ak_cert.der");
+    att__pkey *k = NULL;
+    assert_int_equal(att__cert_pubkey(leaf, &k), ATT_OK);
+    att__tpm_public ak;
+    att_diag d;
+    att_diag_clear(&d);
+    assert_int_equal(att__tpm_public_from_pkey(k, &ak, &d), ATT_OK);
+    att__pkey_free(k); /* ak holds its own reference */
+    assert_int_equal(ak.name_len, 0);
+    att__tpm_quote_opts o = tu_quote_opts(&c);
+    o.skip_ak_check = 1;
+    att__tpm_quote_result r;
+    int rc = att__tpm_quote_verify(c.attest, c.attest_len, c.sig, c.sig_len, &ak, c.nonce,
+                                   c.nonce_len, &c.pcrs, &o, &r, &d);
+    if (rc != ATT_OK)
+        fail_msg("%s", d.message);
+    /* without a TPM public area there are no attributes to check and no QN to compute */
+    o.skip_ak_check = 0;
+    att_diag_clear(&d);
+    assert_int_equal(att__tpm_quote_verify(c.attest, c.attest_len, c.sig, c.sig_len, &ak, c.nonce,
+                                           c.nonce_len, &c.pcrs, &o, &r, &d),
+                     ATT_EMISMATCH);
+    assert_string_equal(d.reason, "tpm.ak.attributes");
+    o.skip_ak_check = 1;
+    uint8_t h[4];
+    att__tpm_hierarchy_qn(ATT_TPM_RH_ENDORSEMENT, h);
+    o.signer_parent_qn = h;
+    o.signer_parent_qn_len = 4;
+    att_diag_clear(&d);
+    assert_int_equal(att__tpm_quote_verify(c.attest, c.attest_len, c.sig, c.sig_len, &ak, c.nonce,
+                                           c.nonce_len, &c.pcrs, &o, &r, &d),
+                     ATT_EINVAL);
+    assert_string_equal(d.reason, "tpm.quote.qualified_signer");
+    /* another key (the swtpm EK certificate's) does not verify the quote */
+    att__tpm_public_clear(&ak);
+    att__cert *ekc = cert("swtpm-ecc-pss/ekcert_rsa.der");
+    assert_int_equal(att__cert_pubkey(ekc, &k), ATT_OK);
+    assert_int_equal(att__tpm_public_from_pkey(k, &ak, &d), ATT_OK);
+    att__pkey_free(k);
+    o.signer_parent_qn = NULL;
+    att_diag_clear(&d);
+    assert_int_equal(att__tpm_quote_verify(c.attest, c.attest_len, c.sig, c.sig_len, &ak, c.nonce,
+                                           c.nonce_len, &c.pcrs, &o, &r, &d),
+                     ATT_ESIG);
+    assert_non_null(strstr(d.message, "without TPM public area"));
+    att__tpm_public_clear(&ak);
+    att__cert_free(ekc);
+    att__cert_free(leaf);
+    tu_quote_free(&c);
+    json_decref(summary);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -230,6 +289,7 @@ int main(void)
         cmocka_unit_test(test_swtpm_ek_cert_vector),
         cmocka_unit_test(test_challenge_layout),
         cmocka_unit_test(test_kdfa_kdfe),
+        cmocka_unit_test(test_ak_from_certificate_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

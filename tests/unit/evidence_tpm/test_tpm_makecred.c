@@ -229,12 +229,63 @@ static void test_ek_certs(void **state)
     att__cert_free(ecc);
 }
 
+/* A real TPM2_Certify: the RSA AK certifies that the same TPM holds the ECC AK. */
+static void test_certify(void **state)
+{
+    (void)state;
+    att__tpm_public rsa, ecc;
+    load_pub("ak_rsa.pub", &rsa);
+    load_pub("ak_ecc.pub", &ecc);
+    size_t an, sn;
+    uint8_t *attest = rd("certify.attest", &an), *sig = rd("certify.sig", &sn);
+    /* tpm2_certify 5.4 always passes qualifyingData 00ff55aa */
+    static const uint8_t qd[] = {0x00, 0xff, 0x55, 0xaa};
+    att__tpm_quote q;
+    att_diag d;
+    att_diag_clear(&d);
+    int rc = att__tpm_certify_verify(attest, an, sig, sn, &rsa, &ecc, qd, 4, NULL, &q, &d);
+    if (rc != ATT_OK)
+        fail_msg("certify: %s (%s)", d.message, d.reason);
+    assert_int_equal(q.type, ATT_TPM_ST_ATTEST_CERTIFY);
+    assert_memory_equal(q.certified_name, ecc.name, ecc.name_len);
+    /* not a certification of the RSA AK itself */
+    att_diag_clear(&d);
+    assert_int_equal(att__tpm_certify_verify(attest, an, sig, sn, &rsa, &rsa, qd, 4, NULL, &q, &d),
+                     ATT_EMISMATCH);
+    assert_string_equal(d.reason, "tpm.certify.name");
+    /* signed by the RSA AK, not the ECC one */
+    att_diag_clear(&d);
+    assert_int_not_equal(
+        att__tpm_certify_verify(attest, an, sig, sn, &ecc, &ecc, qd, 4, NULL, &q, &d), ATT_OK);
+    /* a nonce the certification does not carry, and none */
+    att_diag_clear(&d);
+    assert_int_equal(att__tpm_certify_verify(attest, an, sig, sn, &rsa, &ecc, (const uint8_t *)"n",
+                                             1, NULL, &q, &d),
+                     ATT_EMISMATCH);
+    assert_string_equal(d.reason, "tpm.quote.extra_data");
+    att_diag_clear(&d);
+    assert_int_equal(
+        att__tpm_certify_verify(attest, an, sig, sn, &rsa, &ecc, NULL, 0, NULL, &q, &d),
+        ATT_EMISMATCH);
+    /* a certification is not a quote */
+    att_diag_clear(&d);
+    assert_int_equal(
+        att__tpm_quote_verify(attest, an, sig, sn, &rsa, NULL, 0, NULL, NULL, NULL, &d),
+        ATT_EMISMATCH);
+    assert_string_equal(d.reason, "tpm.quote.type");
+    free(attest);
+    free(sig);
+    att__tpm_public_clear(&rsa);
+    att__tpm_public_clear(&ecc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_makecredential_rsa_ek),
         cmocka_unit_test(test_makecredential_ecc_ek),
         cmocka_unit_test(test_ek_certs),
+        cmocka_unit_test(test_certify),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
