@@ -7,7 +7,8 @@
 #                              (+ DIR/ek_ecc384.pub), DIR/ca_*.pem, and DIR/certify.{attest,sig}
 #                              (TPM2_Certify of the ECC AK by the RSA AK)
 #   swtpm_tu.sh activate DIR K TPM2_ActivateCredential of DIR/cred_K.bin (K = rsa|ecc) with
-#                              the K EK and AK -> DIR/secret_K.out
+#                              the K EK and AK -> DIR/secret_K.out; K = ecc384: the P-384 EK
+#                              and the RSA AK
 #   swtpm_tu.sh stop DIR       stop that TPM
 # There is no resource manager: every tool is followed by a flush of transient objects.
 set -euo pipefail
@@ -80,9 +81,18 @@ C
         -s "$W/certify.sig" >/dev/null; fl
     ;;
 activate)
-    k=${3:?rsa|ecc}
+    k=${3:?rsa|ecc|ecc384}
     tcti
     rm -f "$W/secret_$k.out"
+    if [ "$k" = ecc384 ]; then
+        # swtpm's persistent P-384 EK (SHA-384 Name, AES-256) has userWithAuth: no policy
+        # session; the credential is bound to the RSA AK's Name.
+        rc=0
+        tpm2_activatecredential -c "$W/ak_rsa.ctx" -C 0x81010016 -i "$W/cred_$k.bin" \
+            -o "$W/secret_$k.out" >/dev/null 2>"$W/activate_$k.log" || rc=$?
+        fl
+        exit $rc
+    fi
     tpm2_startauthsession --policy-session -S "$W/sess.ctx" >/dev/null
     tpm2_policysecret -S "$W/sess.ctx" -c e >/dev/null
     rc=0

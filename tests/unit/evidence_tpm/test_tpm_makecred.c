@@ -180,6 +180,36 @@ static void test_makecredential_ecc_ek(void **state)
     round_trip("ecc", "rsa");
 }
 
+/* swtpm's own P-384 EK (high-range template: SHA-384 Name, AES-256-CFB): KDFe over P-384 and
+ * SHA-384 KDFa; the credential is bound to the RSA AK's Name. */
+static void test_makecredential_p384_ek(void **state)
+{
+    (void)state;
+    att__tpm_public ek, ak;
+    load_pub("ek_ecc384.pub", &ek);
+    load_pub("ak_rsa.pub", &ak);
+    att_diag d;
+    att_diag_clear(&d);
+    assert_int_equal(att__tpm_ek_check(&ek, &d), ATT_OK);
+    assert_int_equal(ek.name_alg, ATT_TPM_ALG_SHA384);
+    assert_int_equal(ek.sym_bits, 256);
+    att__tpm_challenge ch;
+    assert_int_equal(att__tpm_make_credential(&ek, ak.name, ak.name_len, NULL, 48, &ch, &d),
+                     ATT_OK);
+    uint8_t file[1024];
+    size_t fl = 0, n = 0;
+    assert_int_equal(att__tpm_challenge_file(&ch, file, sizeof(file), &fl), ATT_OK);
+    write_file("cred_ecc384.bin", file, fl);
+    assert_int_equal(run("activate", "ecc384"), 0);
+    uint8_t *secret = rd("secret_ecc384.out", &n);
+    att_diag_clear(&d);
+    assert_int_equal(att__tpm_activation_verify(&ch, secret, n, &ak, &d), ATT_OK);
+    free(secret);
+    att__tpm_challenge_clear(&ch);
+    att__tpm_public_clear(&ek);
+    att__tpm_public_clear(&ak);
+}
+
 static att__cert *load_cert(const char *name)
 {
     char p[400];
@@ -284,6 +314,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_makecredential_rsa_ek),
         cmocka_unit_test(test_makecredential_ecc_ek),
+        cmocka_unit_test(test_makecredential_p384_ek),
         cmocka_unit_test(test_ek_certs),
         cmocka_unit_test(test_certify),
     };
