@@ -164,6 +164,17 @@ static void test_challenge_layout(void **state)
     assert_memory_equal(file + 8 + ch.id_object_len, ref + 8 + ch.id_object_len, 2);
     assert_memory_not_equal(file + 12, ref + 12, 32); /* a fresh seed: another HMAC */
     assert_int_equal(att__tpm_challenge_file(&ch, file, 100, &fl), ATT_ELIMIT);
+    /* longer than the SHA-256 digest, empty, or a malformed Name: refused */
+    att__tpm_challenge bad;
+    uint8_t big[33] = {0};
+    att_diag_clear(&d);
+    assert_int_equal(att__tpm_make_credential(&ek, ak.name, ak.name_len, big, 33, &bad, &d),
+                     ATT_EINVAL);
+    assert_string_equal(d.reason, "tpm.makecredential.input");
+    assert_int_equal(att__tpm_make_credential(&ek, ak.name, ak.name_len, big, 0, &bad, NULL),
+                     ATT_EINVAL);
+    assert_int_equal(att__tpm_make_credential(&ek, ak.name, ak.name_len - 1, big, 32, &bad, NULL),
+                     ATT_EINVAL);
 
     /* activation checks */
     att_diag_clear(&d);
