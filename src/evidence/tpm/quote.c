@@ -94,6 +94,18 @@ int att__tpm_attest_parse(const uint8_t *buf, size_t n, att__tpm_quote *out, att
         out->certified_qn_len = ci->qualifiedName.size;
         return ATT_OK;
     }
+    if (a.type == TPM2_ST_ATTEST_CREATION) {
+        const TPMS_CREATION_INFO *ci = &a.attested.creation;
+        if (ci->objectName.size > sizeof(out->creation_name) ||
+            ci->creationHash.size > sizeof(out->creation_hash))
+            return att_diag_fail(d, ATT_EPARSE, "tpm.quote.malformed", "TPMS_CREATION_INFO",
+                                 "TPMS_CREATION_INFO: name or hash too long");
+        memcpy(out->creation_name, ci->objectName.name, ci->objectName.size);
+        out->creation_name_len = ci->objectName.size;
+        memcpy(out->creation_hash, ci->creationHash.buffer, ci->creationHash.size);
+        out->creation_hash_len = ci->creationHash.size;
+        return ATT_OK;
+    }
     if (a.type != TPM2_ST_ATTEST_QUOTE)
         return ATT_OK;
 
@@ -396,7 +408,7 @@ static int check_pcrs(const att__tpm_quote *q, const att__tpm_pcrs *pcrs, att__h
 static int verify_common(const uint8_t *attest, size_t attest_len, const uint8_t *sig,
                          size_t sig_len, const att__tpm_public *ak, const uint8_t *nonce,
                          size_t nonce_len, const att__tpm_quote_opts *opts, uint16_t want_type,
-                         att__tpm_quote *q, att__tpm_sig *s, att_diag *d)
+                         int check_nonce, att__tpm_quote *q, att__tpm_sig *s, att_diag *d)
 {
     if (!ak || !ak->key)
         return att_diag_fail(d, ATT_EINVAL, "tpm.ak.missing", "ak", "no AK public key");
@@ -443,8 +455,8 @@ static int verify_common(const uint8_t *attest, size_t attest_len, const uint8_t
         return rc;
 
     /* 3. nonce */
-    if (q->extra_data_len != nonce_len ||
-        (nonce_len && !att__ct_equal(q->extra_data, nonce, nonce_len))) {
+    if (check_nonce && (q->extra_data_len != nonce_len ||
+                        (nonce_len && !att__ct_equal(q->extra_data, nonce, nonce_len)))) {
         char qf[2 * ATT_TPM_EXTRA_MAX + 1], nf[2 * ATT_TPM_EXTRA_MAX + 1];
         hex_full(q->extra_data, q->extra_data_len, qf, sizeof(qf));
         hex_full(nonce, nonce_len > ATT_TPM_EXTRA_MAX ? ATT_TPM_EXTRA_MAX : nonce_len, nf,
@@ -473,7 +485,7 @@ int att__tpm_quote_verify(const uint8_t *attest, size_t attest_len, const uint8_
     memset(res, 0, sizeof(*res));
     att__tpm_quote *q = &res->quote;
     int rc = verify_common(attest, attest_len, sig, sig_len, ak, nonce, nonce_len, opts,
-                           ATT_TPM_ST_ATTEST_QUOTE, q, &res->sig, d);
+                           ATT_TPM_ST_ATTEST_QUOTE, 1, q, &res->sig, d);
     if (rc != ATT_OK)
         return rc;
 
@@ -547,7 +559,7 @@ int att__tpm_certify_verify(const uint8_t *attest, size_t attest_len, const uint
         return att_diag_fail(d, ATT_EINVAL, "tpm.certify.name", "certified",
                              "no TPM public area for the certified object");
     int rc = verify_common(attest, attest_len, sig, sig_len, signer, nonce, nonce_len, opts,
-                           ATT_TPM_ST_ATTEST_CERTIFY, out, &s, d);
+                           ATT_TPM_ST_ATTEST_CERTIFY, 1, out, &s, d);
     if (rc != ATT_OK)
         return rc;
     if (out->certified_name_len != certified->name_len ||
@@ -563,5 +575,57 @@ int att__tpm_certify_verify(const uint8_t *attest, size_t attest_len, const uint
     if (opts->require_safe && out->safe != 1)
         return att_diag_fail(d, ATT_EMISMATCH, "tpm.quote.clock_safe", "clockInfo.safe",
                              "clockInfo.safe is 0: the TPM clock may have been rolled back");
+    return ATT_OK;
+}
+
+int att__tpm_creation_verify(const uint8_t *attest, size_t attest_len, const uint8_t *sig,
+                             size_t sig_len, const att__tpm_public *ak,
+                             const uint8_t *creation_data, size_t cd_len, const uint8_t *nonce,
+                             size_t nonce_len, const att__tpm_quote_opts *opts, att__tpm_quote *out,
+                             att_diag *d)
+{
+    static const att__tpm_quote_opts defaults = {0};
+    att__tpm_quote local;
+    att__tpm_sig s;
+    if (!opts)
+        opts = &defaults;
+    if (!out)
+        out = &local;
+    memset(out, 0, sizeof(*out));
+    if (!ak || !ak->name_len)
+        return att_diag_fail(d, ATT_EINVAL, "tpm.creation.name", "ak",
+                             "a creation proof needs the AK's TPM public area");
+    if (!creation_data || cd_len == 0 || cd_len > ATT_TPM_ATTEST_MAX)
+        return att_diag_fail(d, ATT_EINVAL, "tpm.creation.hash", "creationData",
+                             "creation data missing or larger than %d bytes", ATT_TPM_ATTEST_MAX);
+    int rc = verify_common(attest, attest_len, sig, sig_len, ak, nonce, nonce_len, opts,
+                           ATT_TPM_ST_ATTEST_CREATION, nonce != NULL, out, &s, d);
+    if (rc != ATT_OK)
+        return rc;
+    char want[2 * ATT_TPM_NAME_MAX + 1], got[2 * ATT_TPM_NAME_MAX + 1];
+    if (out->creation_name_len != ak->name_len ||
+        memcmp(out->creation_name, ak->name, ak->name_len) != 0) {
+        hex_full(ak->name, ak->name_len, want, sizeof(want));
+        hex_full(out->creation_name, out->creation_name_len, got, sizeof(got));
+        att_diag_fail(d, ATT_EMISMATCH, "tpm.creation.name", "attested.creation.objectName",
+                      "the creation proof is for the object named %s, not the AK %s", got, want);
+        att_diag_expect(d, want, got);
+        return ATT_EMISMATCH;
+    }
+    att__hash_alg h = att__tpm_hash_alg(ak->name_alg);
+    uint8_t dig[ATT_HASH_MAX];
+    rc = att__hash(h, creation_data, cd_len, dig);
+    if (rc != ATT_OK)
+        return rc;
+    size_t dl = att__hash_len(h);
+    if (out->creation_hash_len != dl || memcmp(out->creation_hash, dig, dl) != 0) {
+        hex_full(dig, dl, want, sizeof(want));
+        hex_full(out->creation_hash, out->creation_hash_len, got, sizeof(got));
+        att_diag_fail(d, ATT_EMISMATCH, "tpm.creation.hash", "attested.creation.creationHash",
+                      "creationHash %s is not the %s of the creation data (%s)", got,
+                      att__tpm_alg_name(ak->name_alg), want);
+        att_diag_expect(d, want, got);
+        return ATT_EMISMATCH;
+    }
     return ATT_OK;
 }

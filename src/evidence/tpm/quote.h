@@ -173,10 +173,16 @@ typedef struct att__tpm_quote {
     size_t certified_name_len;
     uint8_t certified_qn[ATT_TPM_NAME_MAX];
     size_t certified_qn_len;
+    /* type CREATION only (TPMS_CREATION_INFO): the created object's Name, creationHash */
+    uint8_t creation_name[ATT_TPM_NAME_MAX];
+    size_t creation_name_len;
+    uint8_t creation_hash[ATT_HASH_MAX];
+    size_t creation_hash_len;
 } att__tpm_quote;
 
 /* Parses a TPMS_ATTEST (the signed bytes, without a TPM2B_ATTEST size prefix) of any type
- * but keeps quote fields only for type QUOTE and certify fields only for type CERTIFY; the
+ * but keeps quote fields only for type QUOTE, certify fields only for CERTIFY and creation
+ * fields only for CREATION; the
  * whole buffer must be consumed. Checks nothing else (magic and type are checked by
  * att__tpm_quote_verify / att__tpm_certify_verify). */
 int att__tpm_attest_parse(const uint8_t *buf, size_t n, att__tpm_quote *out, att_diag *d);
@@ -283,6 +289,20 @@ int att__tpm_certify_verify(const uint8_t *attest, size_t attest_len, const uint
                             const att__tpm_public *certified, const uint8_t *nonce,
                             size_t nonce_len, const att__tpm_quote_opts *opts, att__tpm_quote *out,
                             att_diag *d);
+
+/* Verifies an AK creation proof (reference/tpm.md §1.6 (c), go-attestation / Windows PCP):
+ * a TPMS_ATTEST of type CREATION (0x801a) from TPM2_CertifyCreation, signed by the AK
+ * itself, whose objectName is the AK's Name and whose creationHash is
+ * H_nameAlg(creation_data[0..cd_len)) (the TPMS_CREATION_DATA bytes the TPM returned at
+ * creation). Checks magic, type, the AK's attributes (unless opts->skip_ak_check), the
+ * signature (SHA-1 only with opts->allow_sha1), extraData == nonce when nonce is not NULL.
+ * Proves the AK was created inside a TPM with these attributes — not which TPM: combine with
+ * an AK or EK certificate. Reasons "tpm.creation.name", "tpm.creation.hash". */
+int att__tpm_creation_verify(const uint8_t *attest, size_t attest_len, const uint8_t *sig,
+                             size_t sig_len, const att__tpm_public *ak,
+                             const uint8_t *creation_data, size_t cd_len, const uint8_t *nonce,
+                             size_t nonce_len, const att__tpm_quote_opts *opts, att__tpm_quote *out,
+                             att_diag *d);
 
 /* Computes H_alg(selected PCR values in selection order) into out (att__hash_len bytes)
  * for the selections sel[0..n_sel); ATT_ENOTFOUND (with d naming the PCR) when pcrs lacks a

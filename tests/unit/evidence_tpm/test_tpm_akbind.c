@@ -293,6 +293,66 @@ static void test_ak_from_certificate_key(void **state)
     json_decref(summary);
 }
 
+/* The Windows AK creation proof (TPM2_CertifyCreation by the AK over its own creation). */
+static void test_windows_creation_proof(void **state)
+{
+    (void)state;
+    att__tpm_public ak, other;
+    pub("windows-gcp-shielded-vm/ak_pub.tpmt_public", &ak);
+    pub("gce-cos-85-nonce9009/ak_pub.tpmt_public", &other);
+    size_t an, sn, cn;
+    uint8_t *attest = tu_quote_file("windows-gcp-shielded-vm/ak_create_attest.tpms_attest", &an);
+    uint8_t *sig = tu_quote_file("windows-gcp-shielded-vm/ak_create_sig.tpmt_signature", &sn);
+    uint8_t *cd = tu_quote_file("windows-gcp-shielded-vm/ak_create_data.tpms_creation_data", &cn);
+    att__tpm_quote_opts o;
+    memset(&o, 0, sizeof(o));
+    o.allow_sha1 = 1; /* a Windows PCP AK signs with SHA-1 */
+    att__tpm_quote q;
+    att_diag d;
+    att_diag_clear(&d);
+    int rc = att__tpm_creation_verify(attest, an, sig, sn, &ak, cd, cn, NULL, 0, &o, &q, &d);
+    if (rc != ATT_OK)
+        fail_msg("%s (%s)", d.message, d.reason);
+    assert_int_equal(q.type, ATT_TPM_ST_ATTEST_CREATION);
+    assert_memory_equal(q.creation_name, ak.name, ak.name_len);
+    /* the empty qualifying data is checked when asked for, a nonce is not there */
+    assert_int_equal(att__tpm_creation_verify(attest, an, sig, sn, &ak, cd, cn, (const uint8_t *)"",
+                                              0, &o, &q, &d),
+                     ATT_OK);
+    att_diag_clear(&d);
+    assert_int_equal(att__tpm_creation_verify(attest, an, sig, sn, &ak, cd, cn,
+                                              (const uint8_t *)"x", 1, &o, &q, &d),
+                     ATT_EMISMATCH);
+    /* other creation data */
+    cd[cn - 1] ^= 1;
+    att_diag_clear(&d);
+    assert_int_equal(
+        att__tpm_creation_verify(attest, an, sig, sn, &ak, cd, cn, NULL, 0, &o, &q, &d),
+        ATT_EMISMATCH);
+    assert_string_equal(d.reason, "tpm.creation.hash");
+    cd[cn - 1] ^= 1;
+    /* SHA-1 refused by default; another AK does not verify it */
+    o.allow_sha1 = 0;
+    att_diag_clear(&d);
+    assert_int_equal(
+        att__tpm_creation_verify(attest, an, sig, sn, &ak, cd, cn, NULL, 0, &o, &q, &d),
+        ATT_EUNSUPPORTED);
+    o.allow_sha1 = 1;
+    att_diag_clear(&d);
+    assert_int_not_equal(
+        att__tpm_creation_verify(attest, an, sig, sn, &other, cd, cn, NULL, 0, &o, &q, &d), ATT_OK);
+    /* a creation proof is not a quote */
+    att_diag_clear(&d);
+    assert_int_equal(att__tpm_quote_verify(attest, an, sig, sn, &ak, NULL, 0, NULL, &o, NULL, &d),
+                     ATT_EMISMATCH);
+    assert_string_equal(d.reason, "tpm.quote.type");
+    free(attest);
+    free(sig);
+    free(cd);
+    att__tpm_public_clear(&ak);
+    att__tpm_public_clear(&other);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -301,6 +361,7 @@ int main(void)
         cmocka_unit_test(test_challenge_layout),
         cmocka_unit_test(test_kdfa_kdfe),
         cmocka_unit_test(test_ak_from_certificate_key),
+        cmocka_unit_test(test_windows_creation_proof),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
