@@ -3,7 +3,8 @@
  * The input is fed whole to each parser, and also split as
  *   u16be n1 || attest[n1] || u16be n2 || signature[n2] || public[rest]
  * (the seed corpus uses that layout) and, when all three parse, run through the full
- * verification with PCR values of zero for every selected PCR. */
+ * verification with PCR values of zero for every selected PCR, and through the certify and
+ * creation-proof checks. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -83,6 +84,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         att_diag_clear(&d);
         (void)att__tpm_quote_verify(attest, n1, sig, n2, &ak, q.extra_data, q.extra_data_len, &pcrs,
                                     &o, &r, &d);
+        /* the same bytes as a certification of the AK by itself and as its creation proof */
+        att__tpm_quote c;
+        att_diag_clear(&d);
+        (void)att__tpm_certify_verify(attest, n1, sig, n2, &ak, &ak, q.extra_data, q.extra_data_len,
+                                      &o, &c, &d);
+        att_diag_clear(&d);
+        (void)att__tpm_creation_verify(attest, n1, sig, n2, &ak, pub, pn, NULL, 0, &o, &c, &d);
     }
     att__tpm_public_clear(&ak);
     return 0;
