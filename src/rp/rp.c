@@ -289,6 +289,18 @@ static int numeric_date(const json_t *claims, const char *name, int64_t *t, int 
     return ATT_OK;
 }
 
+/* A malloc'd copy of n bytes plus a NUL (the bytes may hold NULs: strndup would stop). */
+static char *memdup_z(const char *s, size_t n)
+{
+    char *p = malloc(n + 1);
+    if (p) {
+        if (n)
+            memcpy(p, s, n);
+        p[n] = '\0';
+    }
+    return p;
+}
+
 /* Unwraps an MAA response body {"token":"..."}; returns a malloc'd copy of the token text
  * in *tok (trimmed). */
 static int token_text(const char *in, size_t n, char **tok, size_t *tlen, att_diag *d)
@@ -311,11 +323,11 @@ static int token_text(const char *in, size_t n, char **tok, size_t *tlen, att_di
                                  "the input is JSON without a \"token\" string");
         }
         *tlen = json_string_length(t);
-        *tok = strndup(json_string_value(t), *tlen);
+        *tok = memdup_z(json_string_value(t), *tlen);
         json_decref(w);
     } else {
         *tlen = n;
-        *tok = strndup(in, n);
+        *tok = memdup_z(in, n);
     }
     return *tok ? ATT_OK : ATT_ENOMEM;
 }

@@ -304,6 +304,10 @@ static void test_alg_and_tamper(void **state)
     assert_string_equal(d.reason, "rp.malformed");
     assert_int_equal(verify(rp, "{\"tok\":1}", NULL, 0, &d, NULL), ATT_EPARSE);
     assert_string_equal(d.reason, "rp.malformed");
+    /* A NUL inside the wrapped token (found by fuzz_rp_jwks: the copy used to stop there). */
+    const char nul[] = "{\"token\":\"eyJhbGciOiJub25lIn0\\u0000.e30.   \"}";
+    att_diag_clear(&d);
+    assert_int_not_equal(att_rp_verify(rp, nul, sizeof(nul) - 1, NULL, 0, NULL, &d), ATT_OK);
     free(tok);
     att_rp_free(rp);
 
