@@ -40,17 +40,16 @@ typedef struct att_rp att_rp;
 /* Fetches url into a malloc'd buffer (*body, *len; the library frees it with free()).
  * Returns ATT_OK when the server answered 200, otherwise an att_err with d filled.
  * Lets an application bring its own HTTP stack, or a test inject documents. */
-typedef int (*att_rp_fetch_fn)(void *ctx, const char *url, char **body, size_t *len,
-                               att_diag *d);
+typedef int (*att_rp_fetch_fn)(void *ctx, const char *url, char **body, size_t *len, att_diag *d);
 
 /* Returns the current time in seconds since the epoch (for tests and replay). */
 typedef int64_t (*att_rp_clock_fn)(void *ctx);
 
 /* Defaults (used when the option is 0). */
-#define ATT_RP_DEFAULT_SKEW          60   /* seconds of clock skew tolerated on exp/nbf */
-#define ATT_RP_DEFAULT_MIN_REFETCH   60   /* seconds between two JWKS fetches, at least */
-#define ATT_RP_DEFAULT_JWKS_MAX_AGE  3600 /* a cached JWKS is refreshed after this */
-#define ATT_RP_DEFAULT_TIMEOUT_MS    10000
+#define ATT_RP_DEFAULT_SKEW         60   /* seconds of clock skew tolerated on exp/nbf */
+#define ATT_RP_DEFAULT_MIN_REFETCH  60   /* seconds between two JWKS fetches, at least */
+#define ATT_RP_DEFAULT_JWKS_MAX_AGE 3600 /* a cached JWKS is refreshed after this */
+#define ATT_RP_DEFAULT_TIMEOUT_MS   10000
 
 typedef struct att_rp_options {
     const char *issuer;       /* required: https://host[:port] (no trailing '/'), copied */
@@ -102,8 +101,8 @@ typedef struct att_rp_expect {
 /* What att_rp_verify found. claims_json is malloc'd compact JSON of the payload (free with
  * att_rp_result_clear). */
 typedef struct att_rp_result {
-    int is_signed;     /* 0 for an accepted alg-none token (allow_unsigned) */
-    char kid[96];      /* the key that verified it ("" when unsigned) */
+    int is_signed;         /* 0 for an accepted alg-none token (allow_unsigned) */
+    char kid[96];          /* the key that verified it ("" when unsigned) */
     int64_t iat, nbf, exp; /* 0 when absent (exp is never absent in an accepted token) */
     char *claims_json;
 } att_rp_result;
@@ -111,8 +110,8 @@ typedef struct att_rp_result {
 /* Verifies a compact JWS token (n bytes, borrowed; surrounding white space ignored, and an
  * MAA response body {"token":"..."} is unwrapped) and the expectations exp[0..nexp-1].
  * res (may be NULL) is filled on success; d tells why on failure (see the top). */
-int att_rp_verify(att_rp *rp, const char *token, size_t n, const att_rp_expect *exp,
-                  size_t nexp, att_rp_result *res, att_diag *d);
+int att_rp_verify(att_rp *rp, const char *token, size_t n, const att_rp_expect *exp, size_t nexp,
+                  att_rp_result *res, att_diag *d);
 void att_rp_result_clear(att_rp_result *res);
 
 #ifdef __cplusplus

@@ -118,8 +118,8 @@ int att__rp_expect_check(const json_t *claims, const att_rp_expect *e, att_diag 
         const char *s = json_string_value(v);
         size_t n = json_string_length(v);
         size_t vn = strlen(e->value);
-        same = n == vn && (memcmp(s, e->value, n) == 0 ||
-                           (is_hex(s, n) && is_hex(e->value, vn) && strncasecmp(s, e->value, n) == 0));
+        same = n == vn && (memcmp(s, e->value, n) == 0 || (is_hex(s, n) && is_hex(e->value, vn) &&
+                                                           strncasecmp(s, e->value, n) == 0));
         snprintf(found, sizeof(found), "%s", s);
         break;
     }

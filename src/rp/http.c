@@ -75,8 +75,8 @@ int att__rp_http_get(void *ctx, const char *url, char **body, size_t *len, att_d
         rc = att_diag_fail(d, ATT_EIO, "rp.http", "url", "GET %.200s: %s", url,
                            err[0] ? err : curl_easy_strerror(cc));
     else if (status != 200)
-        rc = att_diag_fail(d, ATT_EIO, "rp.http", "url", "GET %.200s: HTTP status %ld", url,
-                           status);
+        rc =
+            att_diag_fail(d, ATT_EIO, "rp.http", "url", "GET %.200s: HTTP status %ld", url, status);
     if (rc != ATT_OK) {
         att__buf_free(&b);
         return rc;

@@ -196,8 +196,8 @@ int att__rp_jwks_parse(const char *text, size_t n, att__rp_keyset **out, att_dia
         goto out;
     }
     if (nk > ATT_MAX_JWKS_KEYS) {
-        rc = att_diag_fail(d, ATT_ELIMIT, "rp.jwks", "keys",
-                           "the JWKS has %zu keys, more than %u", nk, ATT_MAX_JWKS_KEYS);
+        rc = att_diag_fail(d, ATT_ELIMIT, "rp.jwks", "keys", "the JWKS has %zu keys, more than %u",
+                           nk, ATT_MAX_JWKS_KEYS);
         goto out;
     }
     ks = calloc(1, sizeof(*ks));

@@ -24,13 +24,13 @@ struct att_rp {
     att_rp_clock_fn clock;
     void *clock_ctx;
 
-    pthread_mutex_t mu;      /* guards everything below */
+    pthread_mutex_t mu;       /* guards everything below */
     pthread_mutex_t fetch_mu; /* one fetch at a time; taken before mu, never inside it */
-    att__rp_keyset *keys;    /* own reference, or NULL before the first fetch */
-    int64_t keys_at;         /* when keys were fetched or set */
-    int fetched;             /* a fetch was attempted (last_fetch is set) */
-    int64_t last_fetch;      /* when the last fetch was attempted */
-    char *jwks_uri;          /* from discovery; NULL until then */
+    att__rp_keyset *keys;     /* own reference, or NULL before the first fetch */
+    int64_t keys_at;          /* when keys were fetched or set */
+    int fetched;              /* a fetch was attempted (last_fetch is set) */
+    int64_t last_fetch;       /* when the last fetch was attempted */
+    char *jwks_uri;           /* from discovery; NULL until then */
 };
 
 static int64_t rp_now(const att_rp *rp)
@@ -340,8 +340,8 @@ void att_rp_result_clear(att_rp_result *res)
     memset(res, 0, sizeof(*res));
 }
 
-static int verify(att_rp *rp, const char *tok, size_t tlen, const att_rp_expect *exp,
-                  size_t nexp, att_rp_result *res, att_diag *d)
+static int verify(att_rp *rp, const char *tok, size_t tlen, const att_rp_expect *exp, size_t nexp,
+                  att_rp_result *res, att_diag *d)
 {
     att__jws j;
     att_diag pd;
@@ -395,8 +395,8 @@ static int verify(att_rp *rp, const char *tok, size_t tlen, const att_rp_expect 
         const att__rp_key *key;
         if ((rc = find_key(rp, kid, &ks, &key, d)) != ATT_OK)
             goto out;
-        rc = att__rsa_pkcs1_verify(key->pkey, ATT_HASH_SHA256, j.signing_input,
-                                   j.signing_input_len, j.sig, j.sig_len);
+        rc = att__rsa_pkcs1_verify(key->pkey, ATT_HASH_SHA256, j.signing_input, j.signing_input_len,
+                                   j.sig, j.sig_len);
         if (rc != ATT_OK) {
             rc = att_diag_fail(d, ATT_ESIG, "rp.signature", "signature",
                                "the token's signature does not verify with the issuer's key %s",
@@ -453,8 +453,8 @@ out:
     return rc;
 }
 
-int att_rp_verify(att_rp *rp, const char *token, size_t n, const att_rp_expect *exp,
-                  size_t nexp, att_rp_result *res, att_diag *d)
+int att_rp_verify(att_rp *rp, const char *token, size_t n, const att_rp_expect *exp, size_t nexp,
+                  att_rp_result *res, att_diag *d)
 {
     if (res)
         memset(res, 0, sizeof(*res));

@@ -15,7 +15,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* A JWKS with one real RSA key (the recorded MAA signing certificate), so that tokens get
  * as far as the signature check. */
 static const char JWKS[] =
-    "{\"keys\":[{\"kty\":\"RSA\",\"kid\":\"XxRc2vLh1E5FrsNawnRH3PzuFgqg3q7NvCdnjoJHBGE=\",\"e\":\"AQAB\",\"n\":"
+    "{\"keys\":[{\"kty\":\"RSA\",\"kid\":\"XxRc2vLh1E5FrsNawnRH3PzuFgqg3q7NvCdnjoJHBGE=\",\"e\":"
+    "\"AQAB\",\"n\":"
     "\"u8KooSPebGm0533eLf8gWM5LPIwBwtOW9vQacHkRXrtXLQ7VvHBJAhW1vdKiju16awepFDQQE9yf6-IPLD7XUWvZ"
     "ykjm7-RcZWLpB8Qbl7thO5bGLhItuhXnrMOnilPiREFZyGW3zNAzjth2z1OifTfN9KiSYUrzUwVHe18Mz9zh9V-W"
     "8D8ufrKHzc4lq8kIpAeaZgbdWqvvuDpPHq5Q6_uosIeW12DfliMSZLilhDB2GFHw97lLH0lgty4wllvUqKqUBQDR"

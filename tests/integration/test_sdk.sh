@@ -13,7 +13,7 @@ bindir=$(cd "${1:?usage: test_sdk.sh BINDIR}" && pwd)
 shared=${ATT_SHARED_DIR:-$here/../../../shared}
 vectors=$shared/vectors
 collateral=$vectors/normalized-collateral/sgx-v3_openenclave-plugin.json
-# shellcheck source=lib/attestd.bash
+# shellcheck source=SCRIPTDIR/lib/attestd.bash
 . "$here/lib/attestd.bash"
 
 att_node_deps "$here/node"

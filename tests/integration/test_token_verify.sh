@@ -15,7 +15,7 @@ vectors=$shared/vectors
 wus=$vectors/maa/sdk-python/sgx-sharedwus-2022
 collateral=$vectors/normalized-collateral/sgx-v3_openenclave-plugin.json
 attest=$bindir/attest
-# shellcheck source=lib/attestd.bash
+# shellcheck source=SCRIPTDIR/lib/attestd.bash
 . "$here/lib/attestd.bash"
 
 [ -x "$attest" ] || att_die "no attest binary at $attest (build it first)"
@@ -54,7 +54,7 @@ verify() {
 
 att_start_attestd "$bindir" --collateral "$collateral" --verification-time 2022-05-01T00:00:00Z
 base=$ATT_BASE_URL
-api=api-version=2022-08-01
+api='api-version=2022-08-01'
 
 # A real attestation token, a draft-policy token and a policy-management token.
 python3 - "$wus/attest-SgxEnclave.request.json" "$t" <<'EOF'
@@ -119,8 +119,11 @@ verify "valid token with expectations" 0 - --issuer "$base" \
     --expect x-ms-sgx-svn="$(fact svn)" @"$t/valid.jwt"
 verify "expectation not met: debuggable=true" 1 rp.expect --issuer "$base" \
     --expect debuggable=true @"$t/valid.jwt"
-grep -q '"found": "false"' "$t/out" && ok "expectation failure shows what was found" ||
+if grep -q '"found": "false"' "$t/out"; then
+    ok "expectation failure shows what was found"
+else
     nok "expectation failure shows what was found" "$(cat "$t/out")"
+fi
 verify "expectation not met: nonce absent" 1 rp.expect --issuer "$base" --expect nonce=abc @"$t/valid.jwt"
 verify "policy management token (GET /policies)" 0 - --issuer "$base" @"$t/policy.resp"
 verify "expired (verified after exp + skew)" 1 rp.exp --issuer "$base" --at "$after_exp" @"$t/valid.jwt"
@@ -136,11 +139,18 @@ verify "alg HS256" 1 rp.alg --issuer "$base" @"$t/hs256.jwt"
 verify "tampered claim" 1 rp.signature --issuer "$base" @"$t/tampered.jwt"
 verify "tampered signature" 1 rp.signature --issuer "$base" @"$t/tamperedsig.jwt"
 verify "draft-policy token refused" 1 rp.alg --issuer "$base" @"$t/draft.resp"
-grep -q 'draft' "$t/out" && ok "draft refusal says why" || nok "draft refusal says why" "$(cat "$t/out")"
+if grep -q 'draft' "$t/out"; then
+    ok "draft refusal says why"
+else
+    nok "draft refusal says why" "$(cat "$t/out")"
+fi
 verify "draft-policy token with --allow-unsigned" 0 - --issuer "$base" --allow-unsigned \
     --expect x-ms-policy.draft=true @"$t/draft.resp"
-grep -q '"signed": false' "$t/out" && ok "unsigned token reported as such" ||
+if grep -q '"signed": false' "$t/out"; then
+    ok "unsigned token reported as such"
+else
     nok "unsigned token reported as such" "$(cat "$t/out")"
+fi
 verify "keys from --jwks, no network" 0 - --issuer "$base" --jwks "$t/certs.json" @"$t/valid.jwt"
 verify "malformed token" 1 rp.malformed --issuer "$base" 'abc.def'
 verify "issuer that does not answer" 3 rp.discovery --issuer "http://127.0.0.1:1" --timeout 5 @"$t/unreachable.jwt"
@@ -176,7 +186,7 @@ cc=cc
 cflags=()
 if [ -f "$libs/CMakeCache.txt" ]; then
     cc=$(sed -n 's/^CMAKE_C_COMPILER:[A-Z]*=//p' "$libs/CMakeCache.txt")
-    grep -q '^ATT_SANITIZE:BOOL=ON' "$libs/CMakeCache.txt" && cflags=(-fsanitize=address,undefined)
+    grep -q '^ATT_SANITIZE:BOOL=ON' "$libs/CMakeCache.txt" && cflags=("-fsanitize=address,undefined")
 fi
 if command -v "${cc:-cc}" >/dev/null && [ -f "$libs/libatt_rp.a" ]; then
     # shellcheck disable=SC2046

@@ -153,12 +153,12 @@ int att_cli_token_verify(const att_cli_ctx *ctx, int argc, char **argv)
         o.clock_skew = s == 0 ? -1 : s;
     }
     if (rc < 0 && at && att__time_parse(at, &when) != ATT_OK)
-        rc = att_cli_usage_error(ctx, "--at takes an RFC 3339 time (2026-01-02T03:04:05Z), not "
-                                      "'%s'",
+        rc = att_cli_usage_error(ctx,
+                                 "--at takes an RFC 3339 time (2026-01-02T03:04:05Z), not "
+                                 "'%s'",
                                  at);
     if (rc < 0 && timeout && att_cli_parse_timeout(timeout, &timeout_ms) != 0)
-        rc = att_cli_usage_error(ctx, "--timeout takes seconds (0 < t <= 3600), not '%s'",
-                                 timeout);
+        rc = att_cli_usage_error(ctx, "--timeout takes seconds (0 < t <= 3600), not '%s'", timeout);
 
     att__buf tok = {0}, jwks = {0};
     if (rc < 0)

@@ -59,7 +59,7 @@ static const att_cli_cmd token_cmds[] = {
                 "                        attestation-type, mrenclave, mrsigner, debuggable,\n"
                 "                        policy-hash, nonce, runtime-data (hex or base64url\n"
                 "                        bytes compared with x-ms-sgx-ehd)\n"
-                "  --allow-unsigned      accept alg none tokens (their claims are not vouched for)\n"
+                "  --allow-unsigned      accept alg none tokens (claims not vouched for)\n"
                 "  --skew SECONDS        clock skew allowed on exp and nbf (default 60)\n"
                 "  --at TIME             verify as of an RFC 3339 time instead of now\n"
                 "  --jwks FILE           use the keys in FILE; no network access\n"

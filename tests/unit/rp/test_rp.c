@@ -128,9 +128,9 @@ static net net_for(const issuer *is)
     return n;
 }
 
-#define SGX_CLAIMS                                                                               \
-    "{\"x-ms-attestation-type\":\"sgx\",\"x-ms-sgx-mrenclave\":\"b779202618becb636768e5d902f2" \
-    "8d524222735fafb539ea9ba07c3fc171a1c2\",\"x-ms-sgx-is-debuggable\":false,\"x-ms-sgx-svn\":" \
+#define SGX_CLAIMS                                                                                 \
+    "{\"x-ms-attestation-type\":\"sgx\",\"x-ms-sgx-mrenclave\":\"b779202618becb636768e5d902f2"     \
+    "8d524222735fafb539ea9ba07c3fc171a1c2\",\"x-ms-sgx-is-debuggable\":false,\"x-ms-sgx-svn\":"    \
     "1,\"nonce\":\"n-1\",\"x-ms-sgx-ehd\":\"AQIDBA\",\"x-ms-runtime\":{\"client\":{\"n\":7}}}"
 
 static int verify(att_rp *rp, const char *tok, const att_rp_expect *e, size_t ne, att_diag *d,
@@ -186,8 +186,12 @@ static void test_times(void **state)
     att_rp_free(rp);
 
     /* A configured skew of 0 (negative = none). */
-    att_rp_options o = {.issuer = ISSUER, .clock_skew = -1, .fetch = fake_fetch, .fetch_ctx = &n,
-                        .clock = fake_clock, .clock_ctx = &n};
+    att_rp_options o = {.issuer = ISSUER,
+                        .clock_skew = -1,
+                        .fetch = fake_fetch,
+                        .fetch_ctx = &n,
+                        .clock = fake_clock,
+                        .clock_ctx = &n};
     assert_int_equal(att_rp_new(&o, &rp, &d), ATT_OK);
     n.now = T0 - 1;
     assert_int_equal(verify(rp, tok, NULL, 0, &d, NULL), ATT_EEXPIRED);
@@ -464,10 +468,11 @@ static void test_jwks_parse(void **state)
     json_decref(doc);
     /* An EC key beside the RSA key is skipped; "use":"enc" too. */
     char mix[8192];
-    snprintf(mix, sizeof(mix),
-             "{\"keys\":[{\"kty\":\"EC\",\"kid\":\"e\"},{\"kty\":\"RSA\",\"use\":\"enc\",\"kid\":\"x\"},"
-             "%.*s]}",
-             (int)(strlen(ja) - 11), ja + 9);
+    snprintf(
+        mix, sizeof(mix),
+        "{\"keys\":[{\"kty\":\"EC\",\"kid\":\"e\"},{\"kty\":\"RSA\",\"use\":\"enc\",\"kid\":\"x\"},"
+        "%.*s]}",
+        (int)(strlen(ja) - 11), ja + 9);
     att_diag_clear(&d);
     assert_int_equal(att_rp_set_jwks(rp, mix, strlen(mix), &d), ATT_OK);
     att_rp_free(rp);
