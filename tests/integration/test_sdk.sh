@@ -45,4 +45,27 @@ if [ "$rc" -ne 0 ]; then
     att_log_tail 40
 fi
 printf '%s\n' "$out" | grep -Eq '^[0-9]+ passed, 0 failed$' || exit 1
-exit "$rc"
+[ "$rc" -eq 0 ] || exit "$rc"
+
+# The same HTTPS endpoint for `attest token verify` (libcurl, --cacert): trusted with the
+# local CA, refused without it.
+curl -fsS --cacert "$ATT_TMP/ca.crt" -H 'Content-Type: application/json' \
+    --data-binary @"$vectors/maa/sdk-python/sgx-sharedwus-2022/attest-SgxEnclave.request.json" \
+    "$ATT_BASE_URL/attest/SgxEnclave?api-version=2020-10-01" -o "$ATT_TMP/resp.json" ||
+    att_die "attest over HTTPS failed"
+if "$bindir/attest" token verify --issuer "$ATT_BASE_URL" --cacert "$ATT_TMP/ca.crt" \
+    --expect debuggable=false @"$ATT_TMP/resp.json" >"$ATT_TMP/verify.out" 2>&1; then
+    echo "ok - attest token verify over HTTPS with --cacert"
+else
+    echo "FAIL - attest token verify over HTTPS with --cacert: $(head -c 400 "$ATT_TMP/verify.out")"
+    exit 1
+fi
+rc=0
+"$bindir/attest" token verify --issuer "$ATT_BASE_URL" @"$ATT_TMP/resp.json" \
+    >"$ATT_TMP/verify.out" 2>&1 || rc=$?
+if [ "$rc" -eq 3 ] && grep -q '"check": "rp.discovery"' "$ATT_TMP/verify.out"; then
+    echo "ok - attest token verify over HTTPS without the CA: discovery fails (exit 3)"
+else
+    echo "FAIL - attest token verify without the CA: exit $rc, $(head -c 400 "$ATT_TMP/verify.out")"
+    exit 1
+fi

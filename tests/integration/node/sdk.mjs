@@ -135,6 +135,25 @@ await step('attestOpenEnclave (C++ SDK non-debug report, SgxEnclaveHeldData as J
   await joseVerified(res.token.serialize(), 'attestOpenEnclave C++');
 });
 
+await step('attestOpenEnclave (C++ SDK debug report, SgxEnclaveHeldData as runTimeJson)', async () => {
+  const report = fs.readFileSync(`${cpp}/OpenEnclaveQuote.bin`);
+  const held = fs.readFileSync(`${cpp}/SgxEnclaveHeldData.bin`);
+  const res = await client.attestOpenEnclave(new Uint8Array(report), { runTimeJson: new Uint8Array(held) });
+  check('attestOpenEnclave C++ debug: isDebuggable true, mrSigner 4aea5f9a...',
+    res.body.isDebuggable === true && res.body.mrSigner.startsWith('4aea5f9a'), res.body.mrSigner);
+  check('attestOpenEnclave C++ debug: runTimeClaims from the JSON runtime data',
+    res.body.runTimeClaims !== undefined && typeof res.body.runTimeClaims === 'object');
+  await joseVerified(res.token.serialize(), 'attestOpenEnclave C++ debug');
+
+  // The same quote without its 16-byte OE header is the C++ SDK's "SgxQuote".
+  const sgx = await client.attestSgxEnclave(new Uint8Array(report.subarray(16)), {
+    runTimeData: new Uint8Array(held),
+  });
+  check('attestSgxEnclave C++ SgxQuote: same enclave as the OE report',
+    sgx.body.mrEnclave === res.body.mrEnclave && sgx.body.isDebuggable === true, sgx.body.mrEnclave);
+  await joseVerified(sgx.token.serialize(), 'attestSgxEnclave C++ SgxQuote');
+});
+
 await step('getPolicy / setPolicy (unsigned) / resetPolicy', async () => {
   const got = await admin.getPolicy(KnownAttestationType.SgxEnclave);
   check('getPolicy: SDK validated the token; a version=1.x policy text',
