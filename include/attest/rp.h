@@ -20,9 +20,9 @@
  * rp.jwks for key retrieval), whose field names the header member or claim, and whose
  * expected/found say what differed.
  *
- * Thread safety: att_rp_verify may be called from many threads on one att_rp; the key cache
- * is guarded by a mutex and network fetches happen outside the verification of other
- * threads' tokens only when a refetch is due. */
+ * Thread safety: att_rp_verify may be called from many threads on one att_rp. The key
+ * set is immutable and shared by reference; one thread fetches at a time, and a thread that
+ * needs keys while another fetches waits for that fetch and uses its result. */
 #ifndef ATTEST_RP_H
 #define ATTEST_RP_H
 

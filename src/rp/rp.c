@@ -28,6 +28,7 @@ struct att_rp {
     pthread_mutex_t fetch_mu; /* one fetch at a time; taken before mu, never inside it */
     att__rp_keyset *keys;     /* own reference, or NULL before the first fetch */
     int64_t keys_at;          /* when keys were fetched or set */
+    unsigned keys_gen;        /* incremented each time keys is replaced */
     int fetched;              /* a fetch was attempted (last_fetch is set) */
     int64_t last_fetch;       /* when the last fetch was attempted */
     char *jwks_uri;           /* from discovery; NULL until then */
@@ -111,6 +112,7 @@ static void install_keys(att_rp *rp, att__rp_keyset *ks, int64_t now)
     att__rp_keyset *old = rp->keys;
     rp->keys = ks;
     rp->keys_at = now;
+    rp->keys_gen++;
     pthread_mutex_unlock(&rp->mu);
     att__rp_keyset_unref(old);
 }
@@ -208,65 +210,70 @@ int att_rp_refresh(att_rp *rp, att_diag *d)
     return rc;
 }
 
-/* The key for kid: from the cache, refetching when there is no key set yet, when the set
- * is older than max_age, or when kid is unknown and the last fetch is at least min_refetch
- * old. *key_out is a key set reference (unref after use) and *key borrowed from it. */
+/* The key for kid: from the cache when it is there and the key set is younger than
+ * max_age; otherwise after a fetch, made unless another thread replaced the keys meanwhile
+ * (then its result is used) or the last fetch is younger than min_refetch (rate limit).
+ * Threads that find a fetch in flight wait for it (fetch_mu). A failed refetch keeps the
+ * old keys. *ks_out is a key set reference (unref after use), *key borrowed from it. */
 static int find_key(att_rp *rp, const char *kid, att__rp_keyset **ks_out, const att__rp_key **key,
                     att_diag *d)
 {
     *ks_out = NULL;
     *key = NULL;
-    for (int attempt = 0;; attempt++) {
-        int64_t now = rp_now(rp);
-        pthread_mutex_lock(&rp->mu);
-        att__rp_keyset *ks = att__rp_keyset_ref(rp->keys);
-        int stale = !ks || now - rp->keys_at >= rp->max_age;
-        int may_fetch = !rp->fetched || now - rp->last_fetch >= rp->min_refetch;
-        pthread_mutex_unlock(&rp->mu);
-        const att__rp_key *k = att__rp_keyset_find(ks, kid);
-        if (k && !(stale && may_fetch && attempt == 0)) {
-            *ks_out = ks;
-            *key = k;
-            return ATT_OK;
-        }
-        if (attempt > 0 || !may_fetch) {
-            if (k) { /* stale but still usable: the rate limit holds the refetch back */
-                *ks_out = ks;
-                *key = k;
-                return ATT_OK;
-            }
-            att__rp_keyset_unref(ks);
-            att_diag_fail(d, ATT_ENOTFOUND, "rp.kid", "kid",
-                          "the token's kid is not a key of the issuer's JWKS%s",
-                          may_fetch || attempt > 0 ? ""
-                                                   : " (a refetch is held back by the rate limit)");
-            att_diag_expect(d, "a kid of the issuer's JWKS", kid);
-            return ATT_ENOTFOUND;
-        }
-        att__rp_keyset_unref(ks);
-        /* One thread fetches; the others wait for it and then use its result. */
-        pthread_mutex_lock(&rp->fetch_mu);
-        pthread_mutex_lock(&rp->mu);
-        int again = !rp->fetched || now - rp->last_fetch >= rp->min_refetch;
-        pthread_mutex_unlock(&rp->mu);
-        int rc = again ? fetch_keys(rp, d) : ATT_OK;
-        pthread_mutex_unlock(&rp->fetch_mu);
-        if (rc != ATT_OK) {
-            /* A failed refetch keeps serving the cached keys. */
-            pthread_mutex_lock(&rp->mu);
-            ks = att__rp_keyset_ref(rp->keys);
-            pthread_mutex_unlock(&rp->mu);
-            k = att__rp_keyset_find(ks, kid);
-            if (k) {
-                att_diag_clear(d);
-                *ks_out = ks;
-                *key = k;
-                return ATT_OK;
-            }
-            att__rp_keyset_unref(ks);
-            return rc;
-        }
+    int64_t now = rp_now(rp);
+    pthread_mutex_lock(&rp->mu);
+    att__rp_keyset *ks = att__rp_keyset_ref(rp->keys);
+    unsigned gen = rp->keys_gen;
+    int stale = !ks || now - rp->keys_at >= rp->max_age;
+    pthread_mutex_unlock(&rp->mu);
+    const att__rp_key *k = att__rp_keyset_find(ks, kid);
+    if (k && !stale) {
+        *ks_out = ks;
+        *key = k;
+        return ATT_OK;
     }
+    att__rp_keyset_unref(ks);
+
+    pthread_mutex_lock(&rp->fetch_mu);
+    pthread_mutex_lock(&rp->mu);
+    int changed = rp->keys_gen != gen;
+    int may_fetch = !rp->fetched || now - rp->last_fetch >= rp->min_refetch;
+    pthread_mutex_unlock(&rp->mu);
+    att_diag fd;
+    att_diag_clear(&fd);
+    int rc = ATT_OK, fetched = 0;
+    if (!changed && may_fetch) {
+        rc = fetch_keys(rp, &fd);
+        fetched = 1;
+    }
+    pthread_mutex_unlock(&rp->fetch_mu);
+
+    pthread_mutex_lock(&rp->mu);
+    ks = att__rp_keyset_ref(rp->keys);
+    pthread_mutex_unlock(&rp->mu);
+    k = att__rp_keyset_find(ks, kid);
+    if (k) { /* fresh, or stale and still usable until a refetch succeeds */
+        *ks_out = ks;
+        *key = k;
+        return ATT_OK;
+    }
+    int have_keys = ks != NULL;
+    att__rp_keyset_unref(ks);
+    if (rc != ATT_OK) {
+        if (d && !att_diag_failed(d))
+            *d = fd;
+        return rc;
+    }
+    if (!have_keys)
+        return att_diag_fail(d, ATT_EIO, "rp.jwks", "jwks_uri",
+                             "no keys of the issuer yet: the last fetch failed less than %llds "
+                             "ago and a retry is held back by the rate limit",
+                             (long long)rp->min_refetch);
+    att_diag_fail(d, ATT_ENOTFOUND, "rp.kid", "kid",
+                  "the token's kid is not a key of the issuer's JWKS%s",
+                  fetched || changed ? "" : " (a refetch is held back by the rate limit)");
+    att_diag_expect(d, "a kid of the issuer's JWKS", kid);
+    return ATT_ENOTFOUND;
 }
 
 /* A NumericDate claim: absent (0 returned, *present = 0), or a number within range. */

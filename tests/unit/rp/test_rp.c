@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -517,6 +518,65 @@ static void test_real_maa_token(void **state)
     free(jwks);
 }
 
+/* Many threads verify on one att_rp while the cache is empty: one discovery, one JWKS fetch
+ * (the others wait for it), every verification succeeds. Run under ASan/TSan builds. */
+typedef struct thread_arg {
+    att_rp *rp;
+    const char *tok;
+    int ok;
+} thread_arg;
+
+static pthread_mutex_t net_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static int locked_fetch(void *ctx, const char *url, char **body, size_t *len, att_diag *d)
+{
+    pthread_mutex_lock(&net_mu);
+    int rc = fake_fetch(ctx, url, body, len, d);
+    pthread_mutex_unlock(&net_mu);
+    return rc;
+}
+
+static void *verify_many(void *p)
+{
+    thread_arg *a = p;
+    for (int i = 0; i < 50; i++) {
+        att_diag d;
+        att_diag_clear(&d);
+        if (att_rp_verify(a->rp, a->tok, strlen(a->tok), NULL, 0, NULL, &d) == ATT_OK)
+            a->ok++;
+    }
+    return NULL;
+}
+
+static void test_threads(void **state)
+{
+    net n = net_for(&A);
+    att_rp_options o = {.issuer = ISSUER,
+                        .fetch = locked_fetch,
+                        .fetch_ctx = &n,
+                        .clock = fake_clock,
+                        .clock_ctx = &n};
+    att_rp *rp;
+    att_diag d;
+    att_diag_clear(&d);
+    assert_int_equal(att_rp_new(&o, &rp, &d), ATT_OK);
+    char *tok = issue(&A, SGX_CLAIMS, T0);
+    pthread_t th[4];
+    thread_arg args[4];
+    for (int i = 0; i < 4; i++) {
+        args[i] = (thread_arg){.rp = rp, .tok = tok};
+        assert_int_equal(pthread_create(&th[i], NULL, verify_many, &args[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(args[i].ok, 50);
+    }
+    assert_int_equal(n.metadata_gets, 1);
+    assert_int_equal(n.gets, 2);
+    free(tok);
+    att_rp_free(rp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -528,6 +588,7 @@ int main(void)
         cmocka_unit_test(test_discovery),
         cmocka_unit_test(test_jwks_parse),
         cmocka_unit_test(test_real_maa_token),
+        cmocka_unit_test(test_threads),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
