@@ -88,7 +88,7 @@ int att_rp_fetch_none(void *ctx, const char *url, char **body, size_t *len, att_
  * into nested objects ("x-ms-runtime.client-payload.nonce"), or one of the aliases:
  *   attestation-type  x-ms-attestation-type     mrenclave  x-ms-sgx-mrenclave
  *   mrsigner          x-ms-sgx-mrsigner         debuggable x-ms-sgx-is-debuggable
- *   policy-hash       x-ms-policy-hash          nonce      nonce (or x-ms-sgx-... none)
+ *   policy-hash       x-ms-policy-hash          nonce      nonce
  *   runtime-data      x-ms-sgx-ehd, compared as bytes: value is base64url or hex
  * value is compared with the claim as JSON: a string claim must equal it (hex strings
  * case-insensitively), a boolean claim "true"/"false", a number claim numerically; an
