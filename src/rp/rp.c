@@ -210,6 +210,15 @@ int att_rp_refresh(att_rp *rp, att_diag *d)
     return rc;
 }
 
+/* Does the relying party hold any keys? */
+static int have_any_keys(att_rp *rp)
+{
+    pthread_mutex_lock(&rp->mu);
+    int have = rp->keys != NULL;
+    pthread_mutex_unlock(&rp->mu);
+    return have;
+}
+
 /* The key for kid: from the cache when it is there and the key set is younger than
  * max_age; otherwise after a fetch, made unless another thread replaced the keys meanwhile
  * (then its result is used) or the last fetch is younger than min_refetch (rate limit).
@@ -239,6 +248,9 @@ static int find_key(att_rp *rp, const char *kid, att__rp_keyset **ks_out, const 
     int changed = rp->keys_gen != gen;
     int may_fetch = !rp->fetched || now - rp->last_fetch >= rp->min_refetch;
     pthread_mutex_unlock(&rp->mu);
+    int pinned = rp->fetch == att_rp_fetch_none && have_any_keys(rp);
+    if (pinned)
+        may_fetch = 0; /* keys set by the application only: nothing to refetch */
     att_diag fd;
     att_diag_clear(&fd);
     int rc = ATT_OK, fetched = 0;
@@ -271,7 +283,10 @@ static int find_key(att_rp *rp, const char *kid, att__rp_keyset **ks_out, const 
                              (long long)rp->min_refetch);
     att_diag_fail(d, ATT_ENOTFOUND, "rp.kid", "kid",
                   "the token's kid is not a key of the issuer's JWKS%s",
-                  fetched || changed ? "" : " (a refetch is held back by the rate limit)");
+                  fetched || changed ? ""
+                  : pinned           ? " (the keys were set by the application; fetching is "
+                                       "disabled)"
+                                     : " (a refetch is held back by the rate limit)");
     att_diag_expect(d, "a kid of the issuer's JWKS", kid);
     return ATT_ENOTFOUND;
 }

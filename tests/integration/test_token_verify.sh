@@ -152,6 +152,7 @@ else
     nok "unsigned token reported as such" "$(cat "$t/out")"
 fi
 verify "keys from --jwks, no network" 0 - --issuer "$base" --jwks "$t/certs.json" @"$t/valid.jwt"
+verify "keys from --jwks, unknown kid: no fetch, rp.kid" 1 rp.kid --issuer "$base" --jwks "$t/certs.json" @"$t/unknownkid.jwt"
 verify "malformed token" 1 rp.malformed --issuer "$base" 'abc.def'
 verify "issuer that does not answer" 3 rp.discovery --issuer "http://127.0.0.1:1" --timeout 5 @"$t/unreachable.jwt"
 rc=0

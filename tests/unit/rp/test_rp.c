@@ -415,6 +415,11 @@ static void test_discovery(void **state)
     assert_int_equal(att_rp_set_jwks(rp, jwks, strlen(jwks), &d), ATT_OK);
     assert_int_equal(verify(rp, tok, NULL, 0, &d, NULL), ATT_EEXPIRED); /* T0 is long past */
     assert_string_equal(d.reason, "rp.exp");
+    free(tok);
+    tok = issue(&A2, SGX_CLAIMS, T0); /* a kid the injected keys lack: no fetch is tried */
+    assert_int_equal(verify(rp, tok, NULL, 0, &d, NULL), ATT_ENOTFOUND);
+    assert_string_equal(d.reason, "rp.kid");
+    assert_non_null(strstr(d.message, "set by the application"));
     att_rp_free(rp);
     free(tok);
 
