@@ -92,8 +92,10 @@ await step('attestSgxEnclave (recorded sharedwus quote, runtime data Binary)', a
     b.mrSigner === realClaims['x-ms-sgx-mrsigner'] && b.isDebuggable === false && b.svn === realClaims['x-ms-sgx-svn']);
   check('attestSgxEnclave: enclaveHeldData is the runtime data',
     Buffer.from(b.enclaveHeldData).toString('base64url') === b64url(fromB64url(sgxRequest.runtimeData.data)));
-  check('attestSgxEnclave: issuer and policy hash', b.issuer === base &&
-    typeof b.policyHash !== 'undefined');
+  const hash = b.policyHash instanceof Uint8Array ? Buffer.from(b.policyHash).toString('base64url')
+    : String(b.policyHash);
+  check('attestSgxEnclave: issuer, and the default policy\'s hash as MAA\'s',
+    b.issuer === base && hash === realClaims['x-ms-policy-hash'], `${b.issuer} ${hash}`);
   check('attestSgxEnclave: token kid is one of the SDK signers',
     signers.some((x) => x.keyId === res.token.keyId), res.token.keyId);
   const p = await joseVerified(res.token.serialize(), 'attestSgxEnclave');
