@@ -84,6 +84,12 @@
 /* Bytes of a compact JWS accepted anywhere (policy uploads, tokens to verify). */
 #define ATT_MAX_JWS (1024u * 1024u)
 
+/* What a relying party (src/rp) accepts from an issuer: an OpenID metadata or JWKS
+ * document of at most 1 MiB (MAA's are under 10 KiB; its 2020 JWKS with 3-certificate
+ * chains about 30 KiB), and at most 64 keys in one JWKS (a rotation publishes 2-3). */
+#define ATT_MAX_RP_DOCUMENT (1024u * 1024u)
+#define ATT_MAX_JWKS_KEYS   64u
+
 /* A request id, provider name and host header. */
 #define ATT_MAX_REQUEST_ID    64u
 #define ATT_MAX_PROVIDER_NAME 63u  /* DNS label length */

@@ -129,6 +129,7 @@ int att_cli_http_error(const char *url, long status, const att__buf *body);
 /* ---- commands (one file each) ---- */
 
 int att_cli_token_decode(const att_cli_ctx *ctx, int argc, char **argv);
+int att_cli_token_verify(const att_cli_ctx *ctx, int argc, char **argv);
 int att_cli_jwks(const att_cli_ctx *ctx, int argc, char **argv);
 int att_cli_policy_check(const att_cli_ctx *ctx, int argc, char **argv);
 int att_cli_policy_hash(const att_cli_ctx *ctx, int argc, char **argv);

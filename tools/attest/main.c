@@ -32,6 +32,45 @@ static const att_cli_cmd token_cmds[] = {
                 "Exit codes: 0 decoded, 2 malformed token or usage error, 3 cannot read input.\n",
         .run = att_cli_token_decode,
     },
+    {
+        .name = "verify",
+        .args = "--issuer URL [OPTIONS] TOKEN",
+        .summary = "verify a token as a relying party (signature, issuer, times, claims)",
+        .help = "Verifies an attestation or policy token issued by attestd or Azure Attestation\n"
+                "the way a relying party must before trusting it: the signing keys come from\n"
+                "URL/.well-known/openid-configuration and its jwks_uri (never from the token),\n"
+                "the header alg must be RS256 and its kid a key of that JWKS, the signature\n"
+                "must verify, iss must equal URL, exp and nbf must hold (with the clock skew),\n"
+                "and each --expect must hold. Unsigned tokens (alg none: draft-policy results)\n"
+                "are refused unless --allow-unsigned.\n"
+                "\n"
+                "Prints JSON: {\"valid\": true, \"kid\", \"claims\": {...}} or {\"valid\": false,\n"
+                "\"check\": \"rp.exp\", \"field\", \"message\", \"expected\", \"found\"}. Checks:\n"
+                "rp.malformed rp.alg rp.iss rp.kid rp.signature rp.exp rp.nbf rp.expect\n"
+                "rp.discovery rp.jwks.\n"
+                "\n"
+                "TOKEN is the token, '-' for stdin or @FILE; an MAA response body\n"
+                "{\"token\": \"...\"} is accepted as well.\n"
+                "\n"
+                "Options:\n"
+                "  --issuer URL          the issuer to trust, e.g. https://attest.example:8443\n"
+                "  --expect CLAIM=VALUE  require a claim value (repeatable). CLAIM is a claim\n"
+                "                        name, a.b.c into nested objects, or an alias:\n"
+                "                        attestation-type, mrenclave, mrsigner, debuggable,\n"
+                "                        policy-hash, nonce, runtime-data (hex or base64url\n"
+                "                        bytes compared with x-ms-sgx-ehd)\n"
+                "  --allow-unsigned      accept alg none tokens (claims not vouched for)\n"
+                "  --skew SECONDS        clock skew allowed on exp and nbf (default 60)\n"
+                "  --at TIME             verify as of an RFC 3339 time instead of now\n"
+                "  --jwks FILE           use the keys in FILE; no network access\n"
+                "  --cacert FILE         trust the CA certificates in FILE (PEM) for TLS\n"
+                "  --insecure            do not check the server's TLS certificate\n"
+                "  --timeout SECONDS     bound on each HTTP request (default 30)\n"
+                "  -h, --help            show this help\n"
+                "\n"
+                "Exit codes: 0 valid, 1 a check failed, 2 usage error, 3 network or file error.\n",
+        .run = att_cli_token_verify,
+    },
     {.name = NULL},
 };
 
