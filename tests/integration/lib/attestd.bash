@@ -142,9 +142,11 @@ att_start_attestd() {
 att_node_deps() {
     local dir=$1
     command -v node >/dev/null 2>&1 || att_die "node (Node.js >= 20) is needed"
-    if [ ! -d "$dir/node_modules" ]; then
+    # (Re)install when node_modules is missing or was installed from another lockfile.
+    if ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.attestd-lock.json" 2>/dev/null; then
         echo "installing Node.js test dependencies (npm ci) in $dir" >&2
         (cd "$dir" && timeout 300 npm ci --no-audit --no-fund >&2) ||
             att_die "npm ci failed in $dir"
+        cp "$dir/package-lock.json" "$dir/node_modules/.attestd-lock.json"
     fi
 }
