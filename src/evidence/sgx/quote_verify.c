@@ -72,6 +72,24 @@ static int check_window(const att__dcap_collateral *col, const att__tcb_info *ti
         return att_diag_fail(d, ATT_EEXPIRED, "collateral.not_yet_valid", "qe_identity.issueDate",
                              "collateral not yet valid: QE identity issueDate %s is after %s",
                              att__time_format(qi->issue_date, t1, sizeof(t1)), tt);
+    const att__crl *crls[2] = {att__dcap_root_crl(col), att__dcap_pck_crl(col)};
+    static const char *const crl_names[2] = {"root CA CRL", "PCK CRL"};
+    static const char *const crl_fields[2][2] = {
+        {"root_ca_crl.nextUpdate", "root_ca_crl.thisUpdate"},
+        {"pck_crl.nextUpdate", "pck_crl.thisUpdate"}};
+    for (int i = 0; i < 2; i++) {
+        int64_t tu, nu;
+        if (!crls[i] || att__crl_validity(crls[i], &tu, &nu) != ATT_OK)
+            continue;
+        if (at > nu)
+            return att_diag_fail(d, ATT_EEXPIRED, "collateral.expired", crl_fields[i][0],
+                                 "collateral expired: %s nextUpdate %s is before %s", crl_names[i],
+                                 att__time_format(nu, t1, sizeof(t1)), tt);
+        if (at < tu)
+            return att_diag_fail(d, ATT_EEXPIRED, "collateral.not_yet_valid", crl_fields[i][1],
+                                 "collateral not yet valid: %s thisUpdate %s is after %s",
+                                 crl_names[i], att__time_format(tu, t1, sizeof(t1)), tt);
+    }
     const att__cert *certs[2] = {att__dcap_pck_ca_cert(col), att__dcap_root(col)};
     static const char *const names[2] = {"PCK CA certificate", "root CA certificate"};
     for (int i = 0; i < 2; i++) {
@@ -86,7 +104,7 @@ static int check_window(const att__dcap_collateral *col, const att__tcb_info *ti
     return att_diag_fail(
         d, ATT_EEXPIRED, at > na ? "collateral.expired" : "collateral.not_yet_valid",
         "collateral.window",
-        "collateral (a CRL or a TCB-signing certificate) is not valid at %s: "
+        "collateral (a TCB-signing or issuer-chain certificate) is not valid at %s: "
         "validity window %s .. %s",
         tt, att__time_format(nb, t1, sizeof(t1)), att__time_format(na, t2, sizeof(t2)));
 }
