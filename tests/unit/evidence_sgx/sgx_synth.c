@@ -620,39 +620,27 @@ static void serial_of(X509 *x, char *out, size_t cap)
     free(hex);
 }
 
-void sgx_synth_build(const sgx_synth_params *p, sgx_synth *s)
-{
-    memset(s, 0, sizeof(*s));
-    EVP_PKEY *root_key = gen_key(), *ca_key = gen_key(), *pck_key = gen_key(),
-             *signer_key = gen_key();
-    const char *ca_cn = p->platform_ca ? "Intel SGX PCK Platform CA" : "Intel SGX PCK Processor CA";
-    X509 *root = make_cert(KIND_ROOT, "Intel SGX Root CA", root_key, NULL, NULL, &p->root, p);
-    X509 *ca = make_cert(KIND_CA, ca_cn, ca_key, root, root_key, &p->pck_ca, p);
-    X509 *quote_ca = ca;
-    if (p->quote_pck_ca_serial) {
-        synth_cert_params other = p->pck_ca;
-        other.serial = p->quote_pck_ca_serial;
-        quote_ca = make_cert(KIND_CA, ca_cn, ca_key, root, root_key, &other, p);
-    }
-    X509 *pck =
-        make_cert(KIND_PCK, "Intel SGX PCK Certificate", pck_key, quote_ca, ca_key, &p->pck, p);
-    X509 *signer = make_cert(KIND_SIGNER, "Intel SGX TCB Signing", signer_key, root, root_key,
-                             &p->tcb_signer, p);
-    X509_CRL *root_crl = make_crl(root, root_key, &p->root_crl, 1);
-    X509_CRL *pck_crl = make_crl(ca, ca_key, &p->pck_crl, 1);
+/* The keys and certificates of one build, kept so that collateral can be re-issued. */
+struct synth_pki {
+    EVP_PKEY *root_key, *ca_key, *pck_key, *signer_key;
+    X509 *root, *ca, *quote_ca, *pck, *signer;
+};
 
-    text pck_chain = {0}, tcb_chain = {0}, quote_chain = {0}, tcb = {0}, qe = {0};
-    put_pem(&pck_chain, ca);
-    put_pem(&pck_chain, root);
-    put_pem(&tcb_chain, signer);
-    put_pem(&tcb_chain, root);
-    put_pem(&quote_chain, pck);
-    put_pem(&quote_chain, quote_ca);
-    put_pem(&quote_chain, root);
+/* CRLs, TCB info and QE identity from p, issued by the PKI of s, into s->collateral. */
+static void build_collateral(const sgx_synth_params *p, sgx_synth *s)
+{
+    const struct synth_pki *k = s->pki;
+    X509_CRL *root_crl = make_crl(k->root, k->root_key, &p->root_crl, 1);
+    X509_CRL *pck_crl = make_crl(k->ca, k->ca_key, &p->pck_crl, 1);
+    text pck_chain = {0}, tcb_chain = {0}, tcb = {0}, qe = {0};
+    put_pem(&pck_chain, k->ca);
+    put_pem(&pck_chain, k->root);
+    put_pem(&tcb_chain, k->signer);
+    put_pem(&tcb_chain, k->root);
     tcb_info_text(p, &tcb);
     qe_identity_text(p, &qe);
-    char *tcb_sig = sign_text(signer_key, &tcb, p->tcb.tamper);
-    char *qe_sig = sign_text(signer_key, &qe, p->qe_id.tamper);
+    char *tcb_sig = sign_text(k->signer_key, &tcb, p->tcb.tamper);
+    char *qe_sig = sign_text(k->signer_key, &qe, p->qe_id.tamper);
     char *root_crl_hex = crl_hex(root_crl), *pck_crl_hex = crl_hex(pck_crl);
 
     json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "pck_crl_issuer_chain",
@@ -661,16 +649,13 @@ void sgx_synth_build(const sgx_synth_params *p, sgx_synth *s)
                           "tcb_info_signature", tcb_sig, "qe_identity_issuer_chain", tcb_chain.s,
                           "qe_identity", qe.s, "qe_identity_signature", qe_sig);
     CHECK(j);
+    free(s->collateral);
     s->collateral = json_dumps(j, JSON_COMPACT);
     CHECK(s->collateral);
     s->collateral_len = strlen(s->collateral);
     json_decref(j);
-
-    build_quote(p, pck_key, &quote_chain, s);
-    serial_of(pck, s->pck_serial, sizeof(s->pck_serial));
-    serial_of(ca, s->pck_ca_serial, sizeof(s->pck_ca_serial));
-    serial_of(quote_ca, s->quote_pck_ca_serial, sizeof(s->quote_pck_ca_serial));
-    s->root = att__cert_ref((att__cert *)root);
+    att__dcap_unref(s->col);
+    s->col = NULL;
 
     free(tcb_sig);
     free(qe_sig);
@@ -678,25 +663,71 @@ void sgx_synth_build(const sgx_synth_params *p, sgx_synth *s)
     free(pck_crl_hex);
     free(pck_chain.s);
     free(tcb_chain.s);
-    free(quote_chain.s);
     free(tcb.s);
     free(qe.s);
     X509_CRL_free(root_crl);
     X509_CRL_free(pck_crl);
-    X509_free(root);
-    X509_free(ca);
-    if (quote_ca != ca)
-        X509_free(quote_ca);
-    X509_free(pck);
-    X509_free(signer);
-    EVP_PKEY_free(root_key);
-    EVP_PKEY_free(ca_key);
-    EVP_PKEY_free(pck_key);
-    EVP_PKEY_free(signer_key);
+}
+
+void sgx_synth_build(const sgx_synth_params *p, sgx_synth *s)
+{
+    memset(s, 0, sizeof(*s));
+    struct synth_pki *k = calloc(1, sizeof(*k));
+    CHECK(k);
+    s->pki = k;
+    k->root_key = gen_key();
+    k->ca_key = gen_key();
+    k->pck_key = gen_key();
+    k->signer_key = gen_key();
+    const char *ca_cn = p->platform_ca ? "Intel SGX PCK Platform CA" : "Intel SGX PCK Processor CA";
+    k->root = make_cert(KIND_ROOT, "Intel SGX Root CA", k->root_key, NULL, NULL, &p->root, p);
+    k->ca = make_cert(KIND_CA, ca_cn, k->ca_key, k->root, k->root_key, &p->pck_ca, p);
+    k->quote_ca = k->ca;
+    if (p->quote_pck_ca_serial) {
+        synth_cert_params other = p->pck_ca;
+        other.serial = p->quote_pck_ca_serial;
+        k->quote_ca = make_cert(KIND_CA, ca_cn, k->ca_key, k->root, k->root_key, &other, p);
+    }
+    k->pck = make_cert(KIND_PCK, "Intel SGX PCK Certificate", k->pck_key, k->quote_ca, k->ca_key,
+                       &p->pck, p);
+    k->signer = make_cert(KIND_SIGNER, "Intel SGX TCB Signing", k->signer_key, k->root, k->root_key,
+                          &p->tcb_signer, p);
+    build_collateral(p, s);
+
+    text quote_chain = {0};
+    put_pem(&quote_chain, k->pck);
+    put_pem(&quote_chain, k->quote_ca);
+    put_pem(&quote_chain, k->root);
+    build_quote(p, k->pck_key, &quote_chain, s);
+    free(quote_chain.s);
+    serial_of(k->pck, s->pck_serial, sizeof(s->pck_serial));
+    serial_of(k->ca, s->pck_ca_serial, sizeof(s->pck_ca_serial));
+    serial_of(k->quote_ca, s->quote_pck_ca_serial, sizeof(s->quote_pck_ca_serial));
+    s->root = att__cert_ref((att__cert *)k->root);
+}
+
+void sgx_synth_reissue_collateral(sgx_synth *s, const sgx_synth_params *p)
+{
+    CHECK(s->pki);
+    build_collateral(p, s);
 }
 
 void sgx_synth_free(sgx_synth *s)
 {
+    struct synth_pki *k = s->pki;
+    if (k) {
+        if (k->quote_ca != k->ca)
+            X509_free(k->quote_ca);
+        X509_free(k->root);
+        X509_free(k->ca);
+        X509_free(k->pck);
+        X509_free(k->signer);
+        EVP_PKEY_free(k->root_key);
+        EVP_PKEY_free(k->ca_key);
+        EVP_PKEY_free(k->pck_key);
+        EVP_PKEY_free(k->signer_key);
+        free(k);
+    }
     att__dcap_unref(s->col);
     att__cert_free(s->root);
     free(s->collateral);

@@ -142,6 +142,7 @@ typedef struct sgx_synth {
     char pck_ca_serial[64];
     char quote_pck_ca_serial[64];
     att__dcap_collateral *col; /* loaded by sgx_synth_verify (owned), else NULL */
+    struct synth_pki *pki;     /* keys and certificates (sgx_synth.c) */
 } sgx_synth;
 
 /* Defaults centred on `at`: every certificate valid at-1y..at+1y, CRLs at-1d..at+29d with
@@ -155,6 +156,11 @@ void sgx_synth_defaults(sgx_synth_params *p, int64_t at);
 /* Generates everything from p into *s (fails the test on any OpenSSL error). */
 void sgx_synth_build(const sgx_synth_params *p, sgx_synth *s);
 void sgx_synth_free(sgx_synth *s);
+
+/* Issues new collateral (CRLs, TCB info, QE identity from p's crl, tcb and qe_id members)
+ * with the same keys and certificates, replacing s->collateral and dropping s->col: what a
+ * PCS refresh does (a new revocation, a TCB recovery). The quote is unchanged. */
+void sgx_synth_reissue_collateral(sgx_synth *s, const sgx_synth_params *p);
 
 /* Loads s->collateral against s->root; returns the loader's error (d filled). *col is the
  * caller's reference on success. */

@@ -518,6 +518,71 @@ static void odd_serials(void **state)
     }
 }
 
+/* New collateral for the same platform after a verification the chain cache remembers: a
+ * revocation in a new PCK CRL and a TCB recovery in a new TCB info take effect at once, and
+ * the earlier collateral still gives the earlier answer. */
+static void reissued_collateral(void **state)
+{
+    (void)state;
+    sgx_synth_params p, later;
+    sgx_synth s;
+    att__quote_result r;
+    att_diag d;
+    sgx_synth_defaults(&p, AT);
+    assert_int_equal(build_verify(&p, &s, &r, &d), ATT_OK);
+    assert_int_equal(sgx_synth_verify(&s, AT, &r, &d), ATT_OK); /* cached now */
+
+    later = p;
+    later.pck_crl.revoked[0] = p.pck.serial;
+    later.pck_crl.n_revoked = 1;
+    sgx_synth_reissue_collateral(&s, &later);
+    assert_int_equal(sgx_synth_verify(&s, AT, &r, &d), ATT_EREVOKED);
+    assert_string_equal(d.reason, "quote.pck_chain.revoked");
+
+    /* TCB recovery: a new top level needs component SVNs 6; the PCK's 5 are now OutOfDate
+     * (the old top level, re-published with that status) */
+    later = p;
+    later.tcb.eval_number = 18;
+    memmove(&later.tcb.levels[1], &later.tcb.levels[0], 4 * sizeof(later.tcb.levels[0]));
+    memset(later.tcb.levels[0].comp_svn, 6, 16);
+    later.tcb.levels[0].date = "2025-11-12T00:00:00Z";
+    later.tcb.levels[1].status = "OutOfDate";
+    later.tcb.levels[1].advisories[0] = "INTEL-SA-01234";
+    later.tcb.levels[1].n_advisories = 1;
+    later.tcb.n_levels = 5;
+    sgx_synth_reissue_collateral(&s, &later);
+    assert_int_equal(sgx_synth_verify(&s, AT, &r, &d), ATT_OK);
+    assert_int_equal(r.status, ATT_TCB_OUT_OF_DATE);
+    assert_advisories(&r, "INTEL-SA-01234");
+    assert_string_equal(r.tcb_date_str, "2024-03-13T00:00:00Z");
+
+    sgx_synth_reissue_collateral(&s, &p);
+    assert_int_equal(sgx_synth_verify(&s, AT, &r, &d), ATT_OK);
+    assert_int_equal(r.status, ATT_TCB_UP_TO_DATE);
+    sgx_synth_free(&s);
+}
+
+/* QE authentication data of other lengths than Intel's 32 bytes are bound as well. */
+static void qe_auth_data_lengths(void **state)
+{
+    (void)state;
+    static const uint16_t lens[] = {0, 1, 64};
+    for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+        sgx_synth_params p;
+        sgx_synth s;
+        att__quote_result r;
+        att_diag d;
+        sgx_synth_defaults(&p, AT);
+        p.qe.auth_len = lens[i];
+        memset(p.qe.auth_data, 0xa5, sizeof(p.qe.auth_data));
+        assert_int_equal(build_verify(&p, &s, &r, &d), ATT_OK);
+        att__quote q;
+        assert_int_equal(att__quote_parse(s.quote, s.quote_len, &q, &d), ATT_OK);
+        assert_int_equal(q.qe_auth_len, lens[i]);
+        sgx_synth_free(&s);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -532,6 +597,8 @@ int main(void)
         cmocka_unit_test(tcb_statuses),
         cmocka_unit_test(collateral_expired),
         cmocka_unit_test(odd_serials),
+        cmocka_unit_test(reissued_collateral),
+        cmocka_unit_test(qe_auth_data_lengths),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     att__quote_cache_clear();
