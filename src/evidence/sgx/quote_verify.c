@@ -225,6 +225,19 @@ static int check_quote_signature(const att__quote *q, att_diag *d)
     return ATT_OK;
 }
 
+/* A PCK certificate of the PCK Platform CA carries the platform instance id (.6) and the
+ * configuration (.7) elements of the SGX extension; QVL refuses one without them (§2.10). */
+static int check_platform_elements(const att__pck_ext *p, att__pck_ca ca, att_diag *d)
+{
+    if (ca != ATT_PCK_CA_PLATFORM || (p->has_platform_instance_id && p->has_configuration))
+        return ATT_OK;
+    const char *field = p->has_platform_instance_id ? "pck.sgx_ext.configuration"
+                                                    : "pck.sgx_ext.platform_instance_id";
+    return att_diag_fail(d, ATT_EPARSE, "pck.sgx_ext", field,
+                         "%s: missing (required in a PCK certificate of the PCK Platform CA)",
+                         field);
+}
+
 /* The PCK chain step (§2.6.1) through the verified chain cache (quote_int.h): on a hit
  * (same chain bytes, collateral content and anchors, `at` inside the window in which the
  * earlier verification holds) r->pck, r->pck_ca and r->pck_issuer come from the cache;
@@ -251,7 +264,8 @@ static int pck_verdict(const att__quote *q, const att__cert *const *ext, size_t 
     int rc = att__quote_pck_chain(q, ext, n_ext, col, anchors, n_anchors, at, &chain, r, d);
     if (rc)
         return rc;
-    if ((rc = att__pck_ext_from_cert(chain.certs[0], &r->pck, d)))
+    if ((rc = att__pck_ext_from_cert(chain.certs[0], &r->pck, d)) ||
+        (rc = check_platform_elements(&r->pck, r->pck_ca, d)))
         goto out;
     if (att__cert_pubkey(chain.certs[0], pck_key) != ATT_OK) {
         *pck_key = NULL;

@@ -135,7 +135,7 @@ typedef struct text {
     size_t n, cap;
 } text;
 
-static void put(text *t, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void put(text *t, const char *fmt, ...)
 {
     va_list ap;
     for (;;) {
@@ -291,7 +291,7 @@ static void add_sgx_ext(X509 *x, const sgx_synth_params *p)
     push_pair(top, SGX_EXT_OID, "3", any_octets(p->ext.pce_id, 2));
     push_pair(top, SGX_EXT_OID, "4", any_octets(p->ext.fmspc, 6));
     push_pair(top, SGX_EXT_OID, "5", any_int(p->ext.sgx_type, 1));
-    if (p->platform_ca) {
+    if (p->platform_ca && !p->ext.no_platform_elements) {
         uint8_t pii[16];
         memset(pii, 0x77, sizeof(pii));
         push_pair(top, SGX_EXT_OID, "6", any_octets(pii, 16));

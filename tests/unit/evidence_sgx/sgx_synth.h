@@ -86,6 +86,7 @@ typedef struct sgx_synth_params {
         uint8_t pce_id[2];
         uint8_t fmspc[6];
         int sgx_type;
+        int no_platform_elements; /* Platform CA: leave out .6 and .7 */
     } ext;
 
     /* TCB info (version 3, id SGX) */

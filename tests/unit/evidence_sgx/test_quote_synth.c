@@ -90,6 +90,14 @@ static void clean_quote_verifies(void **state)
     assert_int_equal(r.pck.cached_keys, 1);
     assert_int_equal(r.pck.smt_enabled, 1);
     sgx_synth_free(&s);
+
+    /* a Platform CA PCK certificate without platform instance id and configuration */
+    p.ext.no_platform_elements = 1;
+    assert_int_equal(build_verify(&p, &s, &r, &d), ATT_EPARSE);
+    assert_string_equal(d.reason, "pck.sgx_ext");
+    assert_string_equal(d.message, "pck.sgx_ext.platform_instance_id: missing (required in a PCK "
+                                   "certificate of the PCK Platform CA)");
+    sgx_synth_free(&s);
 }
 
 /* The PCK certificate listed by the PCK CA's CRL. */
