@@ -591,6 +591,40 @@ static void qe_auth_data_lengths(void **state)
     }
 }
 
+/* The anchors decide: a root named like Intel's but with another key is not trusted, for
+ * the collateral or for the quote. */
+static void other_anchor(void **state)
+{
+    (void)state;
+    sgx_synth_params p;
+    sgx_synth s;
+    att__quote_result r;
+    att_diag d;
+    att__cert *intel[2];
+    tu_load_roots(intel);
+    sgx_synth_defaults(&p, AT);
+    assert_int_equal(build_verify(&p, &s, &r, &d), ATT_OK);
+
+    att__dcap_collateral *col = NULL;
+    att_diag_clear(&d);
+    assert_int_equal(att__dcap_collateral_load_json(s.collateral, s.collateral_len,
+                                                    (const att__cert *const *)intel, 2, &col, &d),
+                     ATT_ECHAIN);
+    assert_null(col);
+    assert_string_equal(d.reason, "collateral.chain.untrusted_root");
+
+    /* the synthetic collateral (loaded under the synthetic root) with Intel's roots */
+    att__quote q;
+    assert_int_equal(att__quote_parse(s.quote, s.quote_len, &q, &d), ATT_OK);
+    att_diag_clear(&d);
+    assert_int_equal(att__quote_verify(&q, s.col, (const att__cert *const *)intel, 2, AT, &r, &d),
+                     ATT_ECHAIN);
+    assert_string_equal(d.reason, "quote.pck_chain.signature");
+    assert_int_equal(r.verdict, ATT_QUOTE_REJECTED);
+    tu_free_roots(intel);
+    sgx_synth_free(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -607,6 +641,7 @@ int main(void)
         cmocka_unit_test(odd_serials),
         cmocka_unit_test(reissued_collateral),
         cmocka_unit_test(qe_auth_data_lengths),
+        cmocka_unit_test(other_anchor),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     att__quote_cache_clear();
