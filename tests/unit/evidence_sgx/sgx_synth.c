@@ -565,13 +565,17 @@ static void build_quote(const sgx_synth_params *p, EVP_PKEY *pck_key, const text
                                           sizeof(point), &plen) == 1);
     CHECK(plen == 65 && point[0] == 0x04);
 
+    /* v3: sig, key, then the QE report part directly; v4: sig, key, then certification
+     * data type 6 whose payload is that same part (reference/hw-evidence.md §1.5) */
+    int v4 = p->quote_version == 4;
     size_t cert_len = chain->n + 1; /* PEM and its NUL, as the QE writes it */
-    size_t sig_len = 64 + 64 + 384 + 64 + 2 + p->qe.auth_len + 2 + 4 + cert_len;
+    size_t part_len = 384 + 64 + 2 + p->qe.auth_len + 2 + 4 + cert_len;
+    size_t sig_len = 64 + 64 + (v4 ? 6 : 0) + part_len;
     size_t n = 48 + 384 + 4 + sig_len;
     uint8_t *q = calloc(1, n);
     CHECK(q);
     /* header */
-    put_u16(q, 3);
+    put_u16(q, v4 ? 4 : 3);
     put_u16(q + 2, ATT_QUOTE_ATT_KEY_ECDSA256);
     put_u16(q + 8, p->qe.isvsvn);
     put_u16(q + 10, p->ext.pcesvn);
@@ -586,6 +590,12 @@ static void build_quote(const sgx_synth_params *p, EVP_PKEY *pck_key, const text
     uint8_t *sd = q + 436;
     sign_raw(ak, q, 432, sd);
     memcpy(sd + 64, point + 1, 64);
+    uint8_t *part = sd + 128;
+    if (v4) {
+        put_u16(part, ATT_QUOTE_CERT_QE_REPORT);
+        put_u32(part + 2, (uint32_t)part_len);
+        part += 6;
+    }
     /* QE report: REPORTDATA = SHA-256(attestation key || auth data) || 32 zero bytes */
     uint8_t rd[64] = {0};
     EVP_MD_CTX *h = EVP_MD_CTX_new();
@@ -597,15 +607,16 @@ static void build_quote(const sgx_synth_params *p, EVP_PKEY *pck_key, const text
     EVP_MD_CTX_free(h);
     uint8_t qe_mrenclave[32];
     memset(qe_mrenclave, 0xe1, 32);
-    put_report(sd + 128, p->ext.cpusvn, p->qe.miscselect, p->qe.attributes, qe_mrenclave,
+    put_report(part, p->ext.cpusvn, p->qe.miscselect, p->qe.attributes, qe_mrenclave,
                p->qe.mrsigner, p->qe.isvprodid, p->qe.isvsvn, rd);
-    sign_raw(pck_key, sd + 128, 384, sd + 512);
-    put_u16(sd + 576, p->qe.auth_len);
-    memcpy(sd + 578, p->qe.auth_data, p->qe.auth_len);
-    uint8_t *cd = sd + 578 + p->qe.auth_len;
+    sign_raw(pck_key, part, 384, part + 384);
+    put_u16(part + 448, p->qe.auth_len);
+    memcpy(part + 450, p->qe.auth_data, p->qe.auth_len);
+    uint8_t *cd = part + 450 + p->qe.auth_len;
     put_u16(cd, ATT_QUOTE_CERT_PCK_CHAIN);
     put_u32(cd + 2, (uint32_t)cert_len);
     memcpy(cd + 6, chain->s, chain->n); /* the NUL stays from calloc */
+    CHECK(cd + 6 + cert_len == q + n);
     EVP_PKEY_free(ak);
     s->quote = q;
     s->quote_len = n;

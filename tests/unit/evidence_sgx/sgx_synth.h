@@ -4,7 +4,7 @@
  * OpenSSL's ASN.1 types), a TCB signing certificate, the root CA CRL and the PCK CRL,
  * TCB info v3 and QE identity v2 signed over their exact text (ECDSA P-256, raw r||s hex),
  * all in the normalized collateral form att__dcap_collateral_load_json accepts, and an SGX
- * v3 quote: attestation key, QE report signed by the PCK key whose REPORTDATA binds the
+ * v3 (or v4) quote: attestation key, QE report signed by the PCK key whose REPORTDATA binds the
  * attestation key and the QE authentication data, quote signature over header + body,
  * certification data type 5 (PEM PCK chain).
  *
@@ -122,6 +122,8 @@ typedef struct sgx_synth_params {
         uint8_t auth_data[64];
         uint16_t auth_len;
     } qe;
+
+    int quote_version; /* 3 (0 means 3) or 4 (certification data type 6 around type 5) */
 
     /* The attested enclave's report (the quote body) */
     struct {

@@ -75,6 +75,21 @@ static void clean_quote_verifies(void **state)
     assert_int_equal(att__quote_check_signatures(&q, NULL, &d), ATT_OK);
     sgx_synth_free(&s);
 
+    /* the same as an SGX v4 quote (certification data type 6 around the PCK chain) */
+    p.quote_version = 4;
+    assert_int_equal(build_verify(&p, &s, &r, &d), ATT_OK);
+    assert_int_equal(r.status, ATT_TCB_UP_TO_DATE);
+    assert_int_equal(att__quote_parse(s.quote, s.quote_len, &q, &d), ATT_OK);
+    assert_int_equal(q.version, 4);
+    assert_int_equal(q.outer_cert_type, ATT_QUOTE_CERT_QE_REPORT);
+    assert_int_equal(q.cert_type, ATT_QUOTE_CERT_PCK_CHAIN);
+    assert_memory_equal(att__quote_report_data(&q), p.enclave.report_data, 64);
+    sgx_synth_free(&s);
+    p.pck_crl.revoked[0] = p.pck.serial;
+    p.pck_crl.n_revoked = 1;
+    assert_int_equal(build_verify(&p, &s, &r, &d), ATT_EREVOKED);
+    sgx_synth_free(&s);
+
     /* the PCK Platform CA: SGX type 1 with platform instance id and configuration */
     sgx_synth_defaults(&p, AT);
     p.platform_ca = 1;
