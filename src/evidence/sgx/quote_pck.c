@@ -109,6 +109,26 @@ out:
     return rc;
 }
 
+/* The root certificate a chain carries must be one of the anchors (by subject and key, so
+ * either Intel root issuance matches), as QVL requires of the third certificate (§2.2):
+ * the path itself is built to the anchors and never uses it, so without this check any
+ * certificate would do there. */
+static int check_root(const att__cert *root, const att__cert *const *anchors, size_t n_anchors,
+                      att_diag *d)
+{
+    for (size_t i = 0; i < n_anchors; i++)
+        if (anchors[i] && att__cert_same_subject_and_key(root, anchors[i]))
+            return ATT_OK;
+    char *subj = NULL;
+    if (att__cert_subject(root, &subj) != ATT_OK)
+        subj = NULL;
+    att_diag_fail(d, ATT_ECHAIN, "quote.pck_chain.untrusted_root", subj ? subj : "pck_chain[2]",
+                  "PCK certificate chain: its root certificate (%s) is not a trusted anchor",
+                  subj ? subj : "unreadable");
+    free(subj);
+    return ATT_ECHAIN;
+}
+
 /* New references to a caller-supplied chain (2 or 3 certificates). */
 static int take_external(const att__cert *const *ext, size_t n_ext, att__pck_chain *chain,
                          att_diag *d)
@@ -179,7 +199,8 @@ int att__quote_pck_chain(const att__quote *q, const att__cert *const *ext, size_
     int rc = n_ext ? take_external(ext, n_ext, chain, d) : load_chain(q, chain, d);
     if (rc)
         return rc;
-    if ((rc = check_shape(chain, col, r, d)))
+    if ((rc = check_shape(chain, col, r, d)) ||
+        (chain->n == 3 && (rc = check_root(chain->certs[2], anchors, n_anchors, d))))
         goto fail;
     const att__crl *crls[2] = {att__dcap_root_crl(col), att__dcap_pck_crl(col)};
     att__chain_opts o = {.intermediates = (const att__cert *const *)chain->certs + 1,

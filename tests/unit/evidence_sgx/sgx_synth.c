@@ -708,7 +708,15 @@ void sgx_synth_build(const sgx_synth_params *p, sgx_synth *s)
     text quote_chain = {0};
     put_pem(&quote_chain, k->pck);
     put_pem(&quote_chain, k->quote_ca);
-    put_pem(&quote_chain, k->root);
+    if (p->quote_root_other_key) {
+        EVP_PKEY *other_key = gen_key();
+        X509 *other = make_cert(KIND_ROOT, "Intel SGX Root CA", other_key, NULL, NULL, &p->root, p);
+        put_pem(&quote_chain, other);
+        X509_free(other);
+        EVP_PKEY_free(other_key);
+    } else {
+        put_pem(&quote_chain, k->root);
+    }
     build_quote(p, k->pck_key, &quote_chain, s);
     free(quote_chain.s);
     serial_of(k->pck, s->pck_serial, sizeof(s->pck_serial));

@@ -75,6 +75,9 @@ typedef struct sgx_synth_params {
     /* When set, the quote's chain carries another issuance of the PCK CA (same name and
      * key, this serial) instead of the one in the collateral's PCK CRL issuer chain. */
     const char *quote_pck_ca_serial;
+    /* When set, the quote's chain ends in another self-signed "Intel SGX Root CA" (own key)
+     * instead of the root. */
+    int quote_root_other_key;
     synth_crl_params root_crl, pck_crl;
 
     /* PCK certificate SGX extension */

@@ -634,9 +634,19 @@ static void other_anchor(void **state)
     att_diag_clear(&d);
     assert_int_equal(att__quote_verify(&q, s.col, (const att__cert *const *)intel, 2, AT, &r, &d),
                      ATT_ECHAIN);
-    assert_string_equal(d.reason, "quote.pck_chain.signature");
+    assert_string_equal(d.reason, "quote.pck_chain.untrusted_root");
     assert_int_equal(r.verdict, ATT_QUOTE_REJECTED);
     tu_free_roots(intel);
+    sgx_synth_free(&s);
+
+    /* the quote's chain ends in a root of the same name but another key: the path to the
+     * anchor does not use it, the check of the chain's root refuses it */
+    sgx_synth_defaults(&p, AT);
+    p.quote_root_other_key = 1;
+    assert_int_equal(build_verify(&p, &s, &r, &d), ATT_ECHAIN);
+    assert_string_equal(d.reason, "quote.pck_chain.untrusted_root");
+    assert_msg(&d, "PCK certificate chain: its root certificate (C=US,ST=CA,L=Santa "
+                   "Clara,O=Intel Corporation,CN=Intel SGX Root CA) is not a trusted anchor");
     sgx_synth_free(&s);
 }
 
