@@ -650,6 +650,37 @@ static void other_anchor(void **state)
     sgx_synth_free(&s);
 }
 
+/* The PCK certificate's FMSPC and PCE-ID must be the TCB info's. */
+static void platform_mismatch(void **state)
+{
+    (void)state;
+    sgx_synth_params p;
+    sgx_synth s;
+    att__quote_result r;
+    att_diag d;
+    sgx_synth_defaults(&p, AT);
+    p.ext.fmspc[5] = 0x01;
+    assert_int_equal(build_verify(&p, &s, &r, &d), ATT_EMISMATCH);
+    assert_string_equal(d.reason, "collateral.tcb_info.fmspc");
+    assert_string_equal(d.expected, "00906ed50000");
+    assert_string_equal(d.found, "00906ed50001");
+    sgx_synth_free(&s);
+
+    sgx_synth_defaults(&p, AT);
+    p.ext.pce_id[1] = 0x02;
+    assert_int_equal(build_verify(&p, &s, &r, &d), ATT_EMISMATCH);
+    assert_string_equal(d.reason, "collateral.tcb_info.pceid");
+    assert_string_equal(d.message, "TCB info is for PCE-ID 0000, the PCK certificate has 0002");
+    sgx_synth_free(&s);
+
+    /* a PCK certificate not valid yet */
+    sgx_synth_defaults(&p, AT);
+    p.pck.not_before = AT + 60;
+    assert_int_equal(build_verify(&p, &s, &r, &d), ATT_EEXPIRED);
+    assert_string_equal(d.reason, "quote.pck_chain.not_yet_valid");
+    sgx_synth_free(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -667,6 +698,7 @@ int main(void)
         cmocka_unit_test(reissued_collateral),
         cmocka_unit_test(qe_auth_data_lengths),
         cmocka_unit_test(other_anchor),
+        cmocka_unit_test(platform_mismatch),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     att__quote_cache_clear();
