@@ -151,8 +151,10 @@ typedef struct sgx_synth {
     struct synth_pki *pki;     /* keys and certificates (sgx_synth.c) */
 } sgx_synth;
 
-/* Defaults centred on `at`: every certificate valid at-1y..at+1y, CRLs at-1d..at+29d with
- * nothing revoked, TCB info / QE identity issued at-1d, next update at+29d; FMSPC
+/* Defaults centred on `at`: root valid at-5y..at+20y, PCK CA and TCB signing certificate
+ * at-1y..at+5y, PCK certificate at-1y..at+1y (serials shaped like Intel's), CRLs
+ * at-1d..at+29d with nothing revoked, TCB info / QE identity issued at-1d, next update
+ * at+29d; FMSPC
  * 00906ed50000, PCE-ID 0000, the PCK's SVNs meet the first of five levels (UpToDate,
  * SWHardeningNeeded, ConfigurationNeeded, OutOfDate, Revoked at component SVNs 5, 4,
  * 3, 2, 1); QE identity of Intel's SGX QE (its MRSIGNER, ISVPRODID 1, attribute mask) with
