@@ -101,19 +101,26 @@ void att__dcap_unref(att__dcap_collateral *c)
 
 /* ---- helpers ---- */
 
-/* The CN value of an RFC 2253 subject string into out ("" when none). */
-static void cn_of(const att__cert *cert, char *out, size_t cap)
+/* The CN value of an RFC 2253 name string into out ("" when none). */
+static void cn_of_name(const char *s, char *out, size_t cap)
 {
-    char *s = NULL;
     out[0] = '\0';
-    if (att__cert_subject(cert, &s) != ATT_OK || !s)
-        return;
     for (const char *p = s; *p; p++) {
         if ((p == s || p[-1] == ',') && strncmp(p, "CN=", 3) == 0) {
             size_t k = strcspn(p + 3, ",");
             snprintf(out, cap, "%.*s", (int)k, p + 3);
         }
     }
+}
+
+/* The CN value of a certificate's subject into out ("" when none). */
+static void cn_of(const att__cert *cert, char *out, size_t cap)
+{
+    char *s = NULL;
+    out[0] = '\0';
+    if (att__cert_subject(cert, &s) != ATT_OK || !s)
+        return;
+    cn_of_name(s, out, cap);
     free(s);
 }
 
@@ -216,6 +223,36 @@ static int clip_chain(att__cert *const *certs, size_t n, int64_t *lo, int64_t *h
     return ATT_OK;
 }
 
+/* A revocation of the chain's CA (the only certificate of a 2-certificate issuer chain the
+ * root CRL can list) re-stated with names and serial: "TCB info issuer chain: Intel SGX TCB
+ * Signing certificate revoked by Intel SGX Root CA CRL (serial 7e38...)". Returns 0,
+ * leaving d alone, when the revoked certificate the verifier named (local->field) is not
+ * ca. */
+static int restate_revoked(const char *what, const att__cert *ca, const att_diag *local,
+                           att_diag *d)
+{
+    char *subj = NULL, *serial = NULL;
+    char cn[128], issuer_cn[128];
+    int ok = att__cert_subject(ca, &subj) == ATT_OK && subj && local->field[0] &&
+             strncmp(subj, local->field, sizeof(local->field) - 1) == 0 &&
+             att__cert_serial_hex(ca, &serial) == ATT_OK;
+    if (ok) {
+        char *iss = NULL;
+        cn_of(ca, cn, sizeof(cn));
+        issuer_cn[0] = '\0';
+        if (att__cert_issuer(ca, &iss) == ATT_OK && iss)
+            cn_of_name(iss, issuer_cn, sizeof(issuer_cn));
+        free(iss);
+        att_diag_fail(d, ATT_EREVOKED, local->reason, local->field,
+                      "%s: %s certificate revoked by %s CRL (serial %s)", what, cn, issuer_cn,
+                      serial);
+        att_diag_expect(d, local->expected, local->found);
+    }
+    free(subj);
+    free(serial);
+    return ok;
+}
+
 /* Verifies chain[0] -> anchor with the given CRLs at the earliest instant where the
  * chain, the anchor and the CRLs are all valid. The diag message gets a "<what>: " prefix. */
 static int verify_chain(const char *what, att__cert *const *chain, size_t n,
@@ -243,6 +280,8 @@ static int verify_chain(const char *what, att__cert *const *chain, size_t n,
     att_diag local;
     att_diag_clear(&local);
     int rc = att__chain_verify(chain[0], &o, &local);
+    if (rc == ATT_EREVOKED && restate_revoked(what, chain[0], &local, d))
+        return rc;
     if (rc != ATT_OK) {
         if (rc == ATT_EEXPIRED)
             rc = ATT_ECHAIN; /* no instant at which the whole chain is valid */

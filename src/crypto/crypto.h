@@ -189,6 +189,8 @@ int att__cert_write_pem(const att__cert *c, const char *path);
 void att__crl_free(att__crl *crl);
 int att__crl_from_der(const uint8_t *der, size_t n, att__crl **out);
 int att__crl_from_pem(const char *pem, size_t n, att__crl **out);
+/* thisUpdate and nextUpdate (INT64_MAX when the CRL has none), seconds since the epoch. */
+int att__crl_validity(const att__crl *crl, int64_t *this_update, int64_t *next_update);
 
 /* Verifies leaf -> intermediates -> one of anchors at time `at`:
  *  - each signature, validity period at `at`, CA basic constraints and path length;

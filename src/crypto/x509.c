@@ -445,6 +445,18 @@ int att__crl_from_der(const uint8_t *der, size_t n, att__crl **out)
     return rc;
 }
 
+int att__crl_validity(const att__crl *crl, int64_t *this_update, int64_t *next_update)
+{
+    if (!crl || !this_update || !next_update)
+        return ATT_EINVAL;
+    int rc = att__crypto_time_to_epoch(X509_CRL_get0_lastUpdate(crl), this_update);
+    const ASN1_TIME *next = X509_CRL_get0_nextUpdate(crl);
+    *next_update = INT64_MAX;
+    if (rc == ATT_OK && next)
+        rc = att__crypto_time_to_epoch(next, next_update);
+    return rc;
+}
+
 int att__crl_from_pem(const char *pem, size_t n, att__crl **out)
 {
     if (!out)

@@ -167,7 +167,7 @@ int att__pck_ext_parse(const uint8_t *der, size_t n, att__pck_ext *out, att_diag
         if (seen & (1u << i))
             return ext_fail(d, ATT_EPARSE, names[i], "appears twice");
         seen |= 1u << i;
-        uint64_t x;
+        uint64_t x = 0;
         switch (i) {
         case 1:
             rc = get_octets(tag, &val, out->ppid, 16, names[i], d);

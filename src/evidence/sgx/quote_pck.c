@@ -109,6 +109,26 @@ out:
     return rc;
 }
 
+/* The root certificate a chain carries must be one of the anchors (by subject and key, so
+ * either Intel root issuance matches), as QVL requires of the third certificate (§2.2):
+ * the path itself is built to the anchors and never uses it, so without this check any
+ * certificate would do there. */
+static int check_root(const att__cert *root, const att__cert *const *anchors, size_t n_anchors,
+                      att_diag *d)
+{
+    for (size_t i = 0; i < n_anchors; i++)
+        if (anchors[i] && att__cert_same_subject_and_key(root, anchors[i]))
+            return ATT_OK;
+    char *subj = NULL;
+    if (att__cert_subject(root, &subj) != ATT_OK)
+        subj = NULL;
+    att_diag_fail(d, ATT_ECHAIN, "quote.pck_chain.untrusted_root", subj ? subj : "pck_chain[2]",
+                  "PCK certificate chain: its root certificate (%s) is not a trusted anchor",
+                  subj ? subj : "unreadable");
+    free(subj);
+    return ATT_ECHAIN;
+}
+
 /* New references to a caller-supplied chain (2 or 3 certificates). */
 static int take_external(const att__cert *const *ext, size_t n_ext, att__pck_chain *chain,
                          att_diag *d)
@@ -127,6 +147,48 @@ static int take_external(const att__cert *const *ext, size_t n_ext, att__pck_cha
     return ATT_OK;
 }
 
+/* A revocation found by the chain verifier, re-stated with the certificate's role, the CRL
+ * issuer and the serial: "PCK certificate revoked by Intel SGX PCK Processor CA CRL (serial
+ * 1a2b)", "PCK CA certificate (Intel SGX PCK Processor CA) revoked by Intel SGX Root CA CRL
+ * (serial 5)". The revoked certificate is the chain member whose subject the verifier named
+ * (cd->field). Returns 0, leaving d alone, when it is neither the PCK nor its CA. */
+static int restate_revoked(const att__pck_chain *chain, const att_diag *cd, att_diag *d)
+{
+    char *subj = NULL, *iss = NULL, *serial = NULL;
+    char cn[128], issuer_cn[128];
+    size_t i, n = chain->n < 2 ? chain->n : 2;
+    for (i = 0; i < n; i++) {
+        int same = att__cert_subject(chain->certs[i], &subj) == ATT_OK && subj && cd->field[0] &&
+                   strncmp(subj, cd->field, sizeof(cd->field) - 1) == 0;
+        free(subj);
+        subj = NULL;
+        if (same)
+            break;
+    }
+    if (i == n || att__cert_subject(chain->certs[i], &subj) != ATT_OK ||
+        att__cert_issuer(chain->certs[i], &iss) != ATT_OK ||
+        att__cert_serial_hex(chain->certs[i], &serial) != ATT_OK) {
+        free(subj);
+        free(iss);
+        free(serial);
+        return 0;
+    }
+    cn_of(subj, cn, sizeof(cn));
+    cn_of(iss, issuer_cn, sizeof(issuer_cn));
+    if (i == 0)
+        att_diag_fail(d, ATT_EREVOKED, "quote.pck_chain.revoked", cd->field,
+                      "PCK certificate revoked by %s CRL (serial %s)", issuer_cn, serial);
+    else
+        att_diag_fail(d, ATT_EREVOKED, "quote.pck_chain.revoked", cd->field,
+                      "PCK CA certificate (%s) revoked by %s CRL (serial %s)", cn, issuer_cn,
+                      serial);
+    att_diag_expect(d, cd->expected, cd->found);
+    free(subj);
+    free(iss);
+    free(serial);
+    return 1;
+}
+
 int att__quote_pck_chain(const att__quote *q, const att__cert *const *ext, size_t n_ext,
                          const att__dcap_collateral *col, const att__cert *const *anchors,
                          size_t n_anchors, int64_t at, att__pck_chain *chain, att__quote_result *r,
@@ -137,7 +199,8 @@ int att__quote_pck_chain(const att__quote *q, const att__cert *const *ext, size_
     int rc = n_ext ? take_external(ext, n_ext, chain, d) : load_chain(q, chain, d);
     if (rc)
         return rc;
-    if ((rc = check_shape(chain, col, r, d)))
+    if ((rc = check_shape(chain, col, r, d)) ||
+        (chain->n == 3 && (rc = check_root(chain->certs[2], anchors, n_anchors, d))))
         goto fail;
     const att__crl *crls[2] = {att__dcap_root_crl(col), att__dcap_pck_crl(col)};
     att__chain_opts o = {.intermediates = (const att__cert *const *)chain->certs + 1,
@@ -151,6 +214,8 @@ int att__quote_pck_chain(const att__quote *q, const att__cert *const *ext, size_
     att_diag cd;
     att_diag_clear(&cd);
     rc = att__chain_verify(chain->certs[0], &o, &cd);
+    if (rc == ATT_EREVOKED && restate_revoked(chain, &cd, d))
+        goto fail;
     if (rc != ATT_OK) {
         /* Re-state the chain failure as a quote failure, keeping its details. */
         char reason[ATT_DIAG_REASON_MAX];

@@ -72,6 +72,24 @@ static int check_window(const att__dcap_collateral *col, const att__tcb_info *ti
         return att_diag_fail(d, ATT_EEXPIRED, "collateral.not_yet_valid", "qe_identity.issueDate",
                              "collateral not yet valid: QE identity issueDate %s is after %s",
                              att__time_format(qi->issue_date, t1, sizeof(t1)), tt);
+    const att__crl *crls[2] = {att__dcap_root_crl(col), att__dcap_pck_crl(col)};
+    static const char *const crl_names[2] = {"root CA CRL", "PCK CRL"};
+    static const char *const crl_fields[2][2] = {
+        {"root_ca_crl.nextUpdate", "root_ca_crl.thisUpdate"},
+        {"pck_crl.nextUpdate", "pck_crl.thisUpdate"}};
+    for (int i = 0; i < 2; i++) {
+        int64_t tu, nu;
+        if (!crls[i] || att__crl_validity(crls[i], &tu, &nu) != ATT_OK)
+            continue;
+        if (at > nu)
+            return att_diag_fail(d, ATT_EEXPIRED, "collateral.expired", crl_fields[i][0],
+                                 "collateral expired: %s nextUpdate %s is before %s", crl_names[i],
+                                 att__time_format(nu, t1, sizeof(t1)), tt);
+        if (at < tu)
+            return att_diag_fail(d, ATT_EEXPIRED, "collateral.not_yet_valid", crl_fields[i][1],
+                                 "collateral not yet valid: %s thisUpdate %s is after %s",
+                                 crl_names[i], att__time_format(tu, t1, sizeof(t1)), tt);
+    }
     const att__cert *certs[2] = {att__dcap_pck_ca_cert(col), att__dcap_root(col)};
     static const char *const names[2] = {"PCK CA certificate", "root CA certificate"};
     for (int i = 0; i < 2; i++) {
@@ -86,7 +104,7 @@ static int check_window(const att__dcap_collateral *col, const att__tcb_info *ti
     return att_diag_fail(
         d, ATT_EEXPIRED, at > na ? "collateral.expired" : "collateral.not_yet_valid",
         "collateral.window",
-        "collateral (a CRL or a TCB-signing certificate) is not valid at %s: "
+        "collateral (a TCB-signing or issuer-chain certificate) is not valid at %s: "
         "validity window %s .. %s",
         tt, att__time_format(nb, t1, sizeof(t1)), att__time_format(na, t2, sizeof(t2)));
 }
@@ -207,6 +225,19 @@ static int check_quote_signature(const att__quote *q, att_diag *d)
     return ATT_OK;
 }
 
+/* A PCK certificate of the PCK Platform CA carries the platform instance id (.6) and the
+ * configuration (.7) elements of the SGX extension; QVL refuses one without them (§2.10). */
+static int check_platform_elements(const att__pck_ext *p, att__pck_ca ca, att_diag *d)
+{
+    if (ca != ATT_PCK_CA_PLATFORM || (p->has_platform_instance_id && p->has_configuration))
+        return ATT_OK;
+    const char *field = p->has_platform_instance_id ? "pck.sgx_ext.configuration"
+                                                    : "pck.sgx_ext.platform_instance_id";
+    return att_diag_fail(d, ATT_EPARSE, "pck.sgx_ext", field,
+                         "%s: missing (required in a PCK certificate of the PCK Platform CA)",
+                         field);
+}
+
 /* The PCK chain step (§2.6.1) through the verified chain cache (quote_int.h): on a hit
  * (same chain bytes, collateral content and anchors, `at` inside the window in which the
  * earlier verification holds) r->pck, r->pck_ca and r->pck_issuer come from the cache;
@@ -233,7 +264,8 @@ static int pck_verdict(const att__quote *q, const att__cert *const *ext, size_t 
     int rc = att__quote_pck_chain(q, ext, n_ext, col, anchors, n_anchors, at, &chain, r, d);
     if (rc)
         return rc;
-    if ((rc = att__pck_ext_from_cert(chain.certs[0], &r->pck, d)))
+    if ((rc = att__pck_ext_from_cert(chain.certs[0], &r->pck, d)) ||
+        (rc = check_platform_elements(&r->pck, r->pck_ca, d)))
         goto out;
     if (att__cert_pubkey(chain.certs[0], pck_key) != ATT_OK) {
         *pck_key = NULL;
