@@ -13,6 +13,7 @@
 #include "crypto/crypto.h"
 #include "collateral/fetch.h"
 #include "evidence/oe/oe.h"
+#include "server/attest_tdx.h"
 #include "server/reqjson.h"
 
 /* ---- request ---- */
@@ -437,4 +438,14 @@ json_t *att__sgx_token_claims(const att__sgx_request *req, const att__sgx_verifi
         return NULL;
     }
     return out;
+}
+
+json_t *att__dcap_collateral_claim(const att__sgx_verified *v)
+{
+    return collateral_json(v);
+}
+
+int att__request_json_data(const att__sgx_data *in, const char *name, json_t **out, att_diag *d)
+{
+    return parse_json_data(in, name, out, d);
 }
