@@ -9,6 +9,7 @@
 
 #include "core/codec.h"
 #include "core/cursor.h"
+#include "core/jsondepth.h"
 #include "core/limits.h"
 #include "crypto/crypto.h"
 #include "collateral/fetch.h"
@@ -447,5 +448,11 @@ json_t *att__dcap_collateral_claim(const att__sgx_verified *v)
 
 int att__request_json_data(const att__sgx_data *in, const char *name, json_t **out, att_diag *d)
 {
+    size_t where;
+    *out = NULL;
+    if (!att__json_depth_ok((const char *)in->data, in->len, ATT_MAX_JSON_DEPTH, &where))
+        return att_diag_fail(d, ATT_ELIMIT, "request.data.depth", name,
+                             "%s.data nests deeper than %u levels (at byte %zu)", name,
+                             ATT_MAX_JSON_DEPTH, where);
     return parse_json_data(in, name, out, d);
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/codec.h"
+#include "core/jsondepth.h"
 #include "core/limits.h"
 #include "evidence/hcl/hcl.h"
 
@@ -104,6 +105,12 @@ int att__hcl_runtime_parse(const att__hcl_report *r, json_t **out, const json_t 
     size_t n = r->runtime_len;
     while (n > 0 && r->runtime[n - 1] == 0)
         n--;
+    size_t where;
+    if (!att__json_depth_ok((const char *)r->runtime, n, ATT_MAX_JSON_DEPTH, &where))
+        return att_diag_fail(d, ATT_ELIMIT, "hcl.runtime.depth", "hcl.runtime.data",
+                             "hcl.runtime.data: the runtime claims nest deeper than %u levels (at "
+                             "byte %zu)",
+                             ATT_MAX_JSON_DEPTH, where);
     json_error_t err;
     json_t *j = json_loadb((const char *)r->runtime, n, JSON_REJECT_DUPLICATES, &err);
     if (!j)

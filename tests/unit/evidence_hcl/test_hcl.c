@@ -277,6 +277,11 @@ static void test_runtime_claims(void **state)
     expect_runtime("{\"vm-configuration\":{\"vmUniqueId\":7}}", ATT_EPARSE,
                    "hcl.runtime.vm_configuration");
     expect_runtime("{\"a\":1,\"a\":2}", ATT_EPARSE, "hcl.runtime.json");
+    char deep[80];
+    memset(deep, '[', 40);
+    memcpy(deep, "{\"a\":", 5);
+    deep[40] = '\0';
+    expect_runtime(deep, ATT_ELIMIT, "hcl.runtime.depth");
 }
 
 /* A TD quote of another TD does not match the TDREPORT; the TDREPORT's own values do. */
