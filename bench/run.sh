@@ -26,8 +26,8 @@ for v in threads conns duration ossl_secs; do
     [[ ${!v} =~ ^[1-9][0-9]*$ ]] || att_die "$v must be a positive integer, not '${!v}'"
 done
 [ "$threads" -le "$conns" ] || threads=$conns # wrk needs a connection per thread
-# Three openssl runs and three wrk runs must fit in about 2.5 minutes with room for start-up.
-if [ $((5 * ossl_secs + 3 * duration)) -gt 130 ]; then
+# Four openssl runs and five wrk runs must fit in about 2.5 minutes with room for start-up.
+if [ $((5 * ossl_secs + 5 * duration)) -gt 150 ]; then
     att_die "BENCH_DURATION=$duration and BENCH_OPENSSL_SECONDS=$ossl_secs exceed the 2-minute bound"
 fi
 command -v wrk >/dev/null 2>&1 || att_die "wrk is not installed (Debian package wrk)"
@@ -149,49 +149,67 @@ if [ -x "$bindir/bench_tpmquote" ]; then
         tee -a "$table" || att_die "bench_tpmquote failed"
 fi
 
-# SGX attestation over HTTP, both cores, warm collateral: POST /attest/SgxEnclave with the
-# real sharedwus quote (Python SDK recording) against the OE plugin collateral of the same
-# platform, replayed at a time inside that collateral's window. Crypto bound of one
-# attestation: 2 ECDSA P-256 verifies + 1 RSA-2048 sign, from openssl speed on all cores.
+# Attestation over HTTP, both cores, warm collateral: a real quote replayed at a time inside
+# its collateral's window. Crypto bound of one attestation (SGX and TDX alike): 2 ECDSA P-256
+# verifies (QE report, quote) + 1 RSA-2048 sign (token), from openssl speed on all cores.
+# SGX: the sharedwus quote (Python SDK recording) with the OE plugin collateral of the same
+# platform; TDX: the dcap-qvl TD quote (v4, UpToDate) with its own collateral.
 vectors=${ATT_SHARED_DIR:-$src/../shared}/vectors
-sgx_body=$vectors/maa/sdk-python/sgx-sharedwus-2022/attest-SgxEnclave.request.json
-sgx_coll=$vectors/normalized-collateral/sgx-v3_openenclave-plugin.json
-if [ -f "$sgx_body" ] && [ -f "$sgx_coll" ]; then
-    ecdsa_out=$(timeout $((ossl_secs + 30)) openssl speed -seconds "$ossl_secs" -multi "$cpus" ecdsap256 2>/dev/null) ||
-        att_die "openssl speed ecdsap256 failed"
-    printf '%s\n' "== openssl speed -multi $cpus ecdsap256" "$ecdsa_out" >>"$raw"
-    ecdsa_all=$(awk '/256 bits ecdsa \(nistp256\)/ { print $NF; found = 1 } END { exit !found }' <<<"$ecdsa_out") ||
-        att_die "cannot find the nistp256 line in the openssl speed output"
-    ATT_LOG_LEVEL=warn att_start_attestd "$bindir" --collateral "$sgx_coll" \
-        --verification-time 2022-05-01T00:00:00Z
-    code=$(curl -sS -o "$ATT_TMP/sgx.out" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
-        --data-binary "@$sgx_body" "$ATT_BASE_URL/attest/SgxEnclave?api-version=2022-08-01")
-    [ "$code" = 200 ] || att_die "POST /attest/SgxEnclave answered $code: $(head -c 300 "$ATT_TMP/sgx.out")"
-    cat >"$ATT_TMP/sgx.lua" <<LUA
+ecdsa_all=
+# attest_over_http LABEL TYPE BODY COLLATERAL TIME: one wrk run of POST /attest/TYPE with the
+# request body in file BODY; appends its line and ratio to the table.
+attest_over_http() {
+    local label=$1 type=$2 body=$3 coll=$4 at=$5 out code rps p50 p99 p999 n bad err bound
+    if [ -z "$ecdsa_all" ]; then
+        out=$(timeout $((ossl_secs + 30)) openssl speed -seconds "$ossl_secs" -multi "$cpus" ecdsap256 2>/dev/null) ||
+            att_die "openssl speed ecdsap256 failed"
+        printf '%s\n' "== openssl speed -multi $cpus ecdsap256" "$out" >>"$raw"
+        ecdsa_all=$(awk '/256 bits ecdsa \(nistp256\)/ { print $NF; found = 1 } END { exit !found }' <<<"$out") ||
+            att_die "cannot find the nistp256 line in the openssl speed output"
+    fi
+    local url="/attest/$type?api-version=2022-08-01"
+    ATT_LOG_LEVEL=warn att_start_attestd "$bindir" --collateral "$coll" --verification-time "$at"
+    code=$(curl -sS -o "$ATT_TMP/$type.out" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+        --data-binary "@$body" "$ATT_BASE_URL$url")
+    [ "$code" = 200 ] || att_die "POST /attest/$type answered $code: $(head -c 300 "$ATT_TMP/$type.out")"
+    cat >"$ATT_TMP/$type.lua" <<LUA
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
-local f = assert(io.open("$sgx_body", "rb"))
+local f = assert(io.open("$body", "rb"))
 wrk.body = f:read("*a")
 f:close()
 dofile("$here/report.lua")
 LUA
-    echo "wrk: POST /attest/SgxEnclave, $threads threads, $conns connections, ${duration}s..." >&2
+    echo "wrk: POST /attest/$type, $threads threads, $conns connections, ${duration}s..." >&2
     out=$(timeout $((duration + 30)) wrk -t "$threads" -c "$conns" -d "${duration}s" --timeout 5s \
-        -s "$ATT_TMP/sgx.lua" "$ATT_BASE_URL/attest/SgxEnclave?api-version=2022-08-01") ||
-        att_die "wrk on /attest/SgxEnclave failed"
-    printf '%s\n' "== wrk POST /attest/SgxEnclave" "$out" >>"$raw"
-    read -r sgx_rps sgx_p50 sgx_p99 sgx_p999 sgx_n sgx_bad sgx_err <<<"$(sed -nE 's/^BENCH rps=([^ ]+) p50_us=([^ ]+) p99_us=([^ ]+) p999_us=([^ ]+) requests=([^ ]+) non2xx=([^ ]+) socket_errors=([^ ]+)$/\1 \2 \3 \4 \5 \6 \7/p' <<<"$out")"
+        -s "$ATT_TMP/$type.lua" "$ATT_BASE_URL$url") || att_die "wrk on /attest/$type failed"
+    printf '%s\n' "== wrk POST /attest/$type" "$out" >>"$raw"
+    read -r rps p50 p99 p999 n bad err <<<"$(sed -nE 's/^BENCH rps=([^ ]+) p50_us=([^ ]+) p99_us=([^ ]+) p999_us=([^ ]+) requests=([^ ]+) non2xx=([^ ]+) socket_errors=([^ ]+)$/\1 \2 \3 \4 \5 \6 \7/p' <<<"$out")"
     att_stop_attestd
     bound=$(awk -v e="$ecdsa_all" -v r="$sign_all" 'BEGIN { printf "%.1f", 1 / (2 / e + 1 / r) }')
     {
         echo
-        echo "SGX attestation over HTTP (warm collateral, $threads wrk threads, $conns connections):"
-        printf '  POST /attest/SgxEnclave  %.1f req/s  p50 %s  p99 %s  p99.9 %s  errors %d\n' \
-            "$sgx_rps" "$(ms "$sgx_p50")" "$(ms "$sgx_p99")" "$(ms "$sgx_p999")" $((sgx_bad + sgx_err))
+        echo "$label attestation over HTTP (warm collateral, $threads wrk threads, $conns connections):"
+        printf '  POST /attest/%-11s %.1f req/s  p50 %s  p99 %s  p99.9 %s  errors %d\n' \
+            "$type" "$rps" "$(ms "$p50")" "$(ms "$p99")" "$(ms "$p999")" $((bad + err))
         printf '  crypto bound %.1f/s (openssl on %d cores: %s ECDSA P-256 verify/s, %s RSA-2048 sign/s;\n' \
             "$bound" "$cpus" "$ecdsa_all" "$sign_all"
         printf '  2 verifies + 1 sign per attestation): %s of the bound\n' \
-            "$(awk -v a="$sgx_rps" -v b="$bound" 'BEGIN { printf "%.1f%%", 100 * a / b }')"
+            "$(awk -v a="$rps" -v b="$bound" 'BEGIN { printf "%.1f%%", 100 * a / b }')"
     } | tee -a "$table"
-    [ $((sgx_bad + sgx_err)) -eq 0 ] || att_die "errors during the SGX run"
+    [ $((bad + err)) -eq 0 ] || att_die "errors during the $label run"
+}
+
+sgx_body=$vectors/maa/sdk-python/sgx-sharedwus-2022/attest-SgxEnclave.request.json
+sgx_coll=$vectors/normalized-collateral/sgx-v3_openenclave-plugin.json
+if [ -f "$sgx_body" ] && [ -f "$sgx_coll" ]; then
+    attest_over_http SGX SgxEnclave "$sgx_body" "$sgx_coll" 2022-05-01T00:00:00Z
+fi
+
+tdx_quote=$vectors/tdx-v4/phala-dcap-qvl/tdx_quote.bin
+tdx_coll=$vectors/normalized-collateral/tdx-v4_phala-dcap-qvl.json
+if [ -f "$tdx_quote" ] && [ -f "$tdx_coll" ]; then
+    python3 -c 'import base64, sys; print("{\"quote\":\"%s\"}" % base64.urlsafe_b64encode(open(sys.argv[1], "rb").read()).decode().rstrip("="))' \
+        "$tdx_quote" >"$ATT_TMP/tdx-body.json" || att_die "cannot build the TDX request body"
+    attest_over_http TDX TdxVm "$ATT_TMP/tdx-body.json" "$tdx_coll" 2025-06-20T00:00:00Z
 fi

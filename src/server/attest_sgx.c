@@ -9,10 +9,12 @@
 
 #include "core/codec.h"
 #include "core/cursor.h"
+#include "core/jsondepth.h"
 #include "core/limits.h"
 #include "crypto/crypto.h"
 #include "collateral/fetch.h"
 #include "evidence/oe/oe.h"
+#include "server/attest_tdx.h"
 #include "server/reqjson.h"
 
 /* ---- request ---- */
@@ -460,4 +462,20 @@ json_t *att__sgx_token_claims(const att__sgx_request *req, const att__sgx_verifi
         return NULL;
     }
     return out;
+}
+
+json_t *att__dcap_collateral_claim(const att__sgx_verified *v)
+{
+    return collateral_json(v);
+}
+
+int att__request_json_data(const att__sgx_data *in, const char *name, json_t **out, att_diag *d)
+{
+    size_t where;
+    *out = NULL;
+    if (!att__json_depth_ok((const char *)in->data, in->len, ATT_MAX_JSON_DEPTH, &where))
+        return att_diag_fail(d, ATT_ELIMIT, "request.data.depth", name,
+                             "%s.data nests deeper than %u levels (at byte %zu)", name,
+                             ATT_MAX_JSON_DEPTH, where);
+    return parse_json_data(in, name, out, d);
 }

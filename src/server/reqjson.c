@@ -7,34 +7,8 @@
 
 #include "core/codec.h"
 #include "core/json.h"
+#include "core/jsondepth.h"
 #include "core/limits.h"
-
-/* Rejects nesting deeper than ATT_MAX_JSON_DEPTH without recursion; skips strings so
- * brackets inside them do not count. Syntax errors are left to jansson. */
-static int depth_ok(const char *s, size_t n, size_t *where)
-{
-    unsigned depth = 0;
-    int in_str = 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (in_str) {
-            if (c == '\\')
-                i++;
-            else if (c == '"')
-                in_str = 0;
-        } else if (c == '"') {
-            in_str = 1;
-        } else if (c == '{' || c == '[') {
-            if (++depth > ATT_MAX_JSON_DEPTH) {
-                *where = i;
-                return 0;
-            }
-        } else if ((c == '}' || c == ']') && depth > 0) {
-            depth--;
-        }
-    }
-    return 1;
-}
 
 int att__reqjson_parse(const char *body, size_t n, json_t **out, att_diag *d)
 {
@@ -43,7 +17,7 @@ int att__reqjson_parse(const char *body, size_t n, json_t **out, att_diag *d)
     if (n == 0)
         return att_diag_fail(d, ATT_EPARSE, "request.body.empty", "body",
                              "request body is empty; a JSON document is required");
-    if (!depth_ok(body, n, &where))
+    if (!att__json_depth_ok(body, n, ATT_MAX_JSON_DEPTH, &where))
         return att_diag_fail(d, ATT_ELIMIT, "request.body.depth", "body",
                              "request body JSON nests deeper than %u levels (at byte %zu)",
                              ATT_MAX_JSON_DEPTH, where);

@@ -111,6 +111,9 @@ void att__attest_sgx_handle(att__req *r, att__att_type t, const json_t *body);
 /* GET /tcbbaselines/{type} (reference/maa.md §1.11), attest_tcb.c. */
 void att__tcbbaselines_handle(att__req *r, att__att_type t);
 
+/* POST /attest/TdxVm with the parsed body (borrowed) (attest_tdx.c). Always responds. */
+void att__attest_tdx_handle(att__req *r, const json_t *body);
+
 /* Issues a token of `kind` for provider p from claims (borrowed) and responds
  * {"token": "..."}; unsecured: an alg none draft-policy token. A provider without a signing
  * key is 503 ServiceUnavailable; an issuance failure becomes an MAA error. */

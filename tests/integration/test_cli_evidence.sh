@@ -2,7 +2,9 @@
 # Integration test of `attest evidence verify`: every SGX, OE and TDX case of
 # manifest-dcap.json that has normalized collateral, verified at its time, gives the
 # expected verdict, TCB status, TCB date, advisories, QE status and exit code (SGX quotes
-# with --type sgx, OE reports and evidence with --type oe as well); negative evidence exits
+# with --type sgx, OE reports and evidence with --type oe as well, TDX quotes with --type tdx
+# as well); the TDX claims; `attest evidence hcl` on the Azure CVM HCL reports (binding,
+# tampered, truncated, wrong type, TD quote of another TD); negative evidence exits
 # 1 with the verifier's reason; usage errors exit 2.
 #
 # Usage: bash test_cli_evidence.sh BINDIR   (env ATT_SOURCE_DIR, ATT_SHARED_DIR as set by ctest)
@@ -107,6 +109,8 @@ for c in json.load(open(manifest))["cases"]:
     runs = [("sgx", quote)]
     if off == 16 or "openenclave-plugin" in c["id"]:
         runs.append(("oe", src))
+    if c["id"].startswith("tdx-"):
+        runs.append(("tdx", quote))
     for typ, f in runs:
         print("|".join([c["id"] + " (" + typ + ")", typ, f, vectors + "/" + col,
                         c["verification_time"], str(row["exit"]), row["status"],
@@ -194,6 +198,63 @@ expect "OE report given as a bare quote" 1 verdict=rejected error.code=quote.hea
 verify --type sgx --collateral "$vectors/normalized-collateral/sgx-v3_phala-dcap-qvl.json" \
     --at "$at22" "$vectors/oe/azure-sdk-cpp-maa/sgx_quote_v3_debug.bin"
 expect "quote without collateral for its platform" 1 error.code=oe.collateral.missing
+
+# ---- TDX claims (--type tdx) and Azure CVM HCL reports (evidence hcl) ----
+tdxcol=$vectors/normalized-collateral/tdx-v4_go-tdx-guest-2023.json
+tdxq=$vectors/tdx-v4/openenclave/tdx_quote.bin
+verify --type tdx --collateral "$tdxcol" --at 2023-07-01T01:00:00Z "$tdxq"
+expect "tdx claims" 0 claims.x-ms-attestation-type=tdxvm claims.attester_tcb_status=UpToDate \
+    claims.eat_profile=https://aka.ms/maa-eat-profile-tdxvm claims.dbgstat=disabled \
+    claims.tdx_mrtd=569e660ca18bdc532697faa4a2238ef2e439c2381a2239553c49d9708ed40f0c8612b5bcb621e431bb188f4de5bfd8a8 \
+    claims.tdx_seamsvn=3 claims.tdx_xfam=e718060000000000 claims.tdx_td_attributes_debug=False
+verify --type tdx --collateral "$vectors/normalized-collateral/sgx-v3_phala-dcap-qvl.json" \
+    --at 2025-06-20T00:00:00Z "$vectors/sgx-v3/phala-dcap-qvl/sgx_quote.bin"
+expect "tdx: an SGX quote" 1 verdict=rejected error.code=tdx.tee_type
+hcl() { run "$attest" evidence hcl "$@"; }
+snphcl=$vectors/azure-cvm/az-snp-vtpm/hcl-report.bin
+tdxhcl=$vectors/azure-cvm/az-tdx-vtpm/hcl-report.bin
+hcl --json "$snphcl"
+expect "hcl snp" 0 verdict=ok binding=bound type=SNP hash_type=SHA-256 hw_report.size=1184 \
+    ak_pub.kid=HCLAkPub vm_configuration.vmUniqueId=911B0EF8-9DBA-48B0-B275-4E4DF2D39252 \
+    vm_configuration.secure-boot=True vm_configuration.tpm-enabled=True
+hcl --json "$tdxhcl"
+expect "hcl tdx" 0 verdict=ok binding=bound type=TDX hw_report.size=1024 \
+    hw_report.mrtd=024a32b070383331181619fa387cb4d55d1e38879f989933055ccad5bc2db795d1737b66205949d15469dc8c1ba7ab7b \
+    runtime_claims.vm-configuration.tpm-persisted=False ak_pub.kty=RSA
+hcl "$tdxhcl"
+if [ "$rc" -eq 0 ] && grep -q '^binding: *ok' <<<"$out" && grep -q '^type: *TDX' <<<"$out"; then
+    ok "hcl tdx (text)"
+else
+    nok "hcl tdx (text)" "exit $rc: $(head -c 300 <<<"$out")"
+fi
+python3 - "$snphcl" "$tdxhcl" "$scratch" <<'EOF'
+import sys
+snp, tdx, scratch = sys.argv[1:4]
+s = bytearray(open(snp, "rb").read())
+i = s.index(b'"vmUniqueId":"') + 14
+s[i] ^= 1
+open(scratch + "/hcl-tampered.bin", "wb").write(s)
+open(scratch + "/hcl-truncated.bin", "wb").write(open(tdx, "rb").read()[:2000])
+t = bytearray(open(tdx, "rb").read())
+t[32 + 1184 + 8] = 3  # report type TVM
+open(scratch + "/hcl-tvm.bin", "wb").write(t)
+EOF
+hcl --json "$scratch/hcl-tampered.bin"
+expect "hcl: runtime claims tampered" 1 verdict=rejected binding="not bound" \
+    error.code=hcl.runtime.binding
+hcl --json "$scratch/hcl-truncated.bin"
+expect "hcl: truncated" 1 verdict=rejected error.code=hcl.header.report_size
+hcl --json "$scratch/hcl-tvm.bin"
+expect "hcl: wrong report type" 1 verdict=rejected error.code=hcl.runtime.report_type
+hcl --json "$debug"
+expect "hcl: not an HCL report" 1 error.code=hcl.header.signature
+hcl --json --quote "$tdxq" --collateral "$tdxcol" --at 2023-07-01T01:00:00Z "$tdxhcl"
+expect "hcl: TD quote of another TD" 1 error.code=hcl.td_quote.report_data \
+    td_quote.matches_td_report=False
+hcl --collateral "$tdxcol" "$tdxhcl"
+expect "hcl: --collateral without --quote" 2
+hcl --json "$scratch/does-not-exist.bin"
+expect "hcl: missing file" 3
 
 # ---- usage and input errors ----
 verify

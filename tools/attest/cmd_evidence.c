@@ -1,8 +1,9 @@
-/* `attest evidence verify`: verify an Intel DCAP quote (--type sgx) or Open Enclave
+/* `attest evidence verify`: verify an Intel DCAP quote (--type sgx / tdx) or Open Enclave
  * report/evidence (--type oe) offline against DCAP collateral at a chosen time, and print
  * the verdict, the TCB status and the claims as JSON. Verification is src/evidence/sgx and
  * src/evidence/oe, the code the service runs; a rejection prints the verifier's own
- * diagnostic (stable reason code and message). */
+ * diagnostic (stable reason code and message). `attest evidence hcl`: parse an Azure CVM
+ * HCL report (src/evidence/hcl) and check its runtime-claims binding. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,8 +16,10 @@
 #include "core/codec.h"
 #include "core/limits.h"
 #include "core/timeutil.h"
+#include "evidence/hcl/hcl.h"
 #include "evidence/oe/oe.h"
 #include "evidence/sgx/quote.h"
+#include "evidence/sgx/td_claims.h"
 
 /* Bytes of a --root file: a few PEM certificates. */
 #define ATT_MAX_ROOT_FILE (64u * 1024u)
@@ -265,8 +268,8 @@ int att_cli_evidence_verify(const att_cli_ctx *ctx, int argc, char **argv)
     int rc = att_cli_parse(ctx, argc, argv, opts, pos, 1, 1, &npos);
     if (rc >= 0)
         return rc;
-    if (!type || (strcmp(type, "sgx") != 0 && strcmp(type, "oe") != 0))
-        return att_cli_usage_error(ctx, "--type must be 'sgx' or 'oe'");
+    if (!type || (strcmp(type, "sgx") != 0 && strcmp(type, "oe") != 0 && strcmp(type, "tdx") != 0))
+        return att_cli_usage_error(ctx, "--type must be 'sgx', 'tdx' or 'oe'");
     if (!collateral)
         return att_cli_usage_error(ctx, "--collateral PATH is required");
     int64_t at = att__now();
@@ -294,7 +297,24 @@ int att_cli_evidence_verify(const att_cli_ctx *ctx, int argc, char **argv)
     }
     att_diag_clear(&d);
     json_t *claims = NULL;
-    if (strcmp(type, "sgx") == 0) {
+    if (strcmp(type, "tdx") == 0) {
+        /* a TD quote only; the claims are MAA's TdxVm claims (maa.md §2.7) */
+        att__quote q;
+        att__quote_result qr;
+        const att__dcap_collateral *col;
+        memset(&qr, 0, sizeof(qr));
+        err = att__quote_parse(ev.data, ev.len, &q, &d);
+        if (err == ATT_OK && q.tee_type != ATT_TEE_TDX)
+            err = att_diag_fail(&d, ATT_EUNSUPPORTED, "tdx.tee_type", "quote",
+                                "the quote is an SGX enclave quote, not a TD quote (use --type "
+                                "sgx)");
+        if (err == ATT_OK)
+            err = att__oe_verify_quote(&q, store, (const att__cert *const *)a.certs, a.n, at, &qr,
+                                       &col, &d);
+        if (err == ATT_OK && !(claims = att__td_claims(&q, &qr)))
+            err = att_diag_fail(&d, ATT_ENOMEM, "tdx.claims", "claims", "out of memory");
+        rc = print_result(err, &d, &qr, claims);
+    } else if (strcmp(type, "sgx") == 0) {
         att__quote q;
         att__quote_result qr;
         const att__dcap_collateral *col;
@@ -328,5 +348,224 @@ int att_cli_evidence_verify(const att_cli_ctx *ctx, int argc, char **argv)
     att__dcap_store_free(store);
     att__buf_free(&ev);
     anchors_free(&a);
+    return rc;
+}
+
+/* ---- attest evidence hcl ---- */
+
+static const char *hash_name(uint32_t t)
+{
+    return t == 1 ? "SHA-256" : t == 2 ? "SHA-384" : "SHA-512";
+}
+
+/* The parsed wrapper as JSON: header, hardware report fields, runtime claims. */
+static json_t *hcl_json(const att__hcl_report *r, const json_t *runtime, const json_t *akpub,
+                        const json_t *vmconfig)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "type", json_string(att__hcl_report_type_name(r->type)));
+    json_object_set_new(o, "version", json_integer(r->version));
+    json_object_set_new(o, "report_size", json_integer(r->report_size));
+    json_object_set_new(o, "request_type", json_integer(r->request_type));
+    json_object_set_new(o, "status", json_integer(r->status));
+    json_object_set_new(o, "hash_type", json_string(hash_name(r->hash_type)));
+    json_t *hw = json_object();
+    json_object_set_new(hw, "size", json_integer((json_int_t)r->hw_report_len));
+    set_hex(hw, "report_data", r->report_data, 64);
+    if (r->type == ATT_HCL_REPORT_TDX) {
+        const att__hcl_tdreport *t = &r->td;
+        set_hex(hw, "tee_tcb_svn", t->tee_tcb_svn, 16);
+        set_hex(hw, "mrseam", t->mrseam, 48);
+        set_hex(hw, "td_attributes", t->td_attributes, 8);
+        set_hex(hw, "xfam", t->xfam, 8);
+        set_hex(hw, "mrtd", t->mrtd, 48);
+        set_hex(hw, "mrconfigid", t->mrconfigid, 48);
+        static const char *const rt[4] = {"rtmr0", "rtmr1", "rtmr2", "rtmr3"};
+        for (int i = 0; i < 4; i++)
+            set_hex(hw, rt[i], t->rtmr[i], 48);
+    }
+    json_object_set_new(o, "hw_report", hw);
+    json_object_set_new(o, "runtime_data_size", json_integer((json_int_t)r->runtime_len));
+    json_object_set_new(o, "runtime_claims", runtime ? json_deep_copy(runtime) : json_null());
+    json_object_set_new(o, "ak_pub", akpub ? json_deep_copy(akpub) : json_null());
+    json_object_set_new(o, "vm_configuration", vmconfig ? json_deep_copy(vmconfig) : json_null());
+    return o;
+}
+
+static void print_hcl_text(const json_t *o, const att__hcl_report *r, const json_t *akpub,
+                           const json_t *vmconfig)
+{
+    printf("type:            %s (HCL report version %u, %u bytes)\n",
+           att__hcl_report_type_name(r->type), r->version, r->report_size);
+    printf("hardware report: %zu bytes, report_data %s\n", r->hw_report_len,
+           json_string_value(json_object_get(json_object_get(o, "hw_report"), "report_data")));
+    if (r->type == ATT_HCL_REPORT_TDX)
+        printf("TD:              mrtd %s\n",
+               json_string_value(json_object_get(json_object_get(o, "hw_report"), "mrtd")));
+    printf("runtime claims:  %zu bytes, bound by %s\n", r->runtime_len, hash_name(r->hash_type));
+    if (akpub) {
+        const char *n = json_string_value(json_object_get(akpub, "n"));
+        printf("vTPM AK:         RSA, %zu-bit modulus\n", n ? strlen(n) * 6 / 8 * 8 : 0);
+    }
+    if (vmconfig) {
+        const char *k;
+        json_t *v;
+        printf("vm-configuration:");
+        json_object_foreach((json_t *)vmconfig, k, v)
+        {
+            char buf[80];
+            if (json_is_string(v))
+                printf(" %s=%s", k,
+                       att_cli_sanitize(json_string_value(v), json_string_length(v), buf,
+                                        sizeof(buf)));
+            else if (json_is_boolean(v))
+                printf(" %s=%s", k, json_is_true(v) ? "true" : "false");
+        }
+        printf("\n");
+    }
+}
+
+int att_cli_evidence_hcl(const att_cli_ctx *ctx, int argc, char **argv)
+{
+    const char *quote_file = NULL, *collateral = NULL, *at_text = NULL;
+    int as_json = 0;
+    const att_cli_opt opts[] = {
+        {.name = "json", .kind = ATT_OPT_FLAG, .flag = &as_json},
+        {.name = "quote", .kind = ATT_OPT_VALUE, .value = &quote_file},
+        {.name = "collateral", .kind = ATT_OPT_VALUE, .value = &collateral},
+        {.name = "at", .kind = ATT_OPT_VALUE, .value = &at_text},
+        {.name = NULL},
+    };
+    const char *pos[1];
+    int npos;
+    int rc = att_cli_parse(ctx, argc, argv, opts, pos, 1, 1, &npos);
+    if (rc >= 0)
+        return rc;
+    if (collateral && !quote_file)
+        return att_cli_usage_error(ctx, "--collateral needs --quote (the TD quote to verify)");
+    int64_t at = att__now();
+    if (at_text && att__time_parse(at_text, &at) != ATT_OK)
+        return att_cli_usage_error(ctx, "--at '%.64s' is not an RFC 3339 time", at_text);
+    att__buf ev, qb;
+    memset(&qb, 0, sizeof(qb));
+    if ((rc = read_file_arg(pos[0], "HCL report", ATT_MAX_EVIDENCE + 1, &ev)) != ATT_EXIT_OK)
+        return rc;
+    if (quote_file &&
+        (rc = read_file_arg(quote_file, "TD quote", ATT_MAX_EVIDENCE + 1, &qb)) != ATT_EXIT_OK) {
+        att__buf_free(&ev);
+        return rc;
+    }
+    att_diag d;
+    att_diag_clear(&d);
+    att__hcl_report r;
+    json_t *runtime = NULL, *out = NULL, *quote_out = NULL;
+    const json_t *akpub = NULL, *vmconfig = NULL;
+    int err = att__hcl_parse(ev.data, ev.len, &r, &d);
+    int bound = 0;
+    if (err == ATT_OK) {
+        err = att__hcl_check_binding(&r, &d);
+        bound = err == ATT_OK;
+        /* the runtime claims are shown even when they are not bound, to see why */
+        att_diag rd;
+        att_diag_clear(&rd);
+        int jerr = att__hcl_runtime_parse(&r, &runtime, &akpub, &vmconfig, &rd);
+        if (err == ATT_OK && jerr != ATT_OK) {
+            err = jerr;
+            d = rd;
+        }
+        out = hcl_json(&r, runtime, akpub, vmconfig);
+    }
+    if (err == ATT_OK && quote_file) {
+        /* the TD quote of this TDREPORT: the same TD values, and verified when collateral
+         * is given */
+        att__quote q;
+        quote_out = json_object();
+        err = att__quote_parse(qb.data, qb.len, &q, &d);
+        if (err == ATT_OK && q.tee_type != ATT_TEE_TDX)
+            err = att_diag_fail(&d, ATT_EUNSUPPORTED, "tdx.tee_type", "quote",
+                                "--quote is an SGX enclave quote, not a TD quote");
+        if (err == ATT_OK) {
+            const att__td_report *t = &q.td;
+            att__hcl_td_fields f = {.report_data = t->report_data,
+                                    .mrtd = t->mrtd,
+                                    .mrconfigid = t->mrconfigid,
+                                    .mrowner = t->mrowner,
+                                    .mrownerconfig = t->mrownerconfig,
+                                    .rtmr = {t->rtmr[0], t->rtmr[1], t->rtmr[2], t->rtmr[3]},
+                                    .td_attributes = t->td_attributes,
+                                    .xfam = t->xfam,
+                                    .tee_tcb_svn = t->tee_tcb_svn,
+                                    .mrseam = t->mrseam,
+                                    .mrsignerseam = t->mrsignerseam,
+                                    .seam_attributes = t->seam_attributes};
+            err = att__hcl_tdx_match_quote(&r, &f, &d);
+        }
+        json_object_set_new(quote_out, "matches_td_report", json_boolean(err == ATT_OK));
+        if (err == ATT_OK && collateral) {
+            anchors a;
+            att__dcap_store *store = NULL;
+            if ((rc = anchors_load(NULL, &a)) != ATT_EXIT_OK)
+                goto done;
+            err = att__dcap_store_load(collateral, (const att__cert *const *)a.certs, a.n, &store,
+                                       &d);
+            if (err != ATT_OK) {
+                att_cli_error("cannot load collateral '%s': %s", collateral, d.message);
+                anchors_free(&a);
+                rc = err == ATT_EIO ? ATT_EXIT_IO : ATT_EXIT_USAGE;
+                goto done;
+            }
+            att__quote_result qr;
+            const att__dcap_collateral *col;
+            err = att__oe_verify_quote(&q, store, (const att__cert *const *)a.certs, a.n, at, &qr,
+                                       &col, &d);
+            json_object_set_new(quote_out, "verdict",
+                                json_string(err == ATT_OK ? "verified" : "rejected"));
+            if (err == ATT_OK)
+                json_object_set_new(quote_out, "tcb_status",
+                                    json_string(att__tcb_status_name(qr.status)));
+            att__dcap_store_free(store);
+            anchors_free(&a);
+        }
+    }
+    if (as_json || !out) {
+        json_t *o = out ? json_incref(out) : json_object();
+        json_object_set_new(o, "binding", json_string(bound ? "bound" : "not bound"));
+        if (quote_out)
+            json_object_set(o, "td_quote", quote_out);
+        json_object_set_new(o, "verdict", json_string(err == ATT_OK ? "ok" : "rejected"));
+        if (err != ATT_OK) {
+            json_t *e = json_object();
+            json_object_set_new(e, "code", ascii_string(d.reason[0] ? d.reason : att_errname(err)));
+            json_object_set_new(e, "message",
+                                ascii_string(d.message[0] ? d.message : att_strerror(err)));
+            json_object_set_new(o, "error", e);
+        }
+        char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        json_decref(o);
+        if (text)
+            printf("%s\n", text);
+        free(text);
+    } else {
+        print_hcl_text(out, &r, akpub, vmconfig);
+        printf("binding:         %s\n",
+               bound ? "ok (hash of the runtime claims = REPORT_DATA)" : "FAILED");
+        if (quote_out) {
+            const json_t *v = json_object_get(quote_out, "verdict");
+            printf("TD quote:        %s%s%s\n",
+                   json_is_true(json_object_get(quote_out, "matches_td_report"))
+                       ? "matches the TDREPORT"
+                       : "does not match the TDREPORT",
+                   v ? ", " : "", v ? json_string_value(v) : "");
+        }
+        if (err != ATT_OK)
+            printf("error:           %s: %s\n", d.reason, d.message);
+    }
+    rc = err == ATT_OK ? ATT_EXIT_OK : ATT_EXIT_CHECK;
+done:
+    json_decref(quote_out);
+    json_decref(out);
+    json_decref(runtime);
+    att__buf_free(&qb);
+    att__buf_free(&ev);
     return rc;
 }

@@ -142,8 +142,8 @@ static const att_cli_cmd policy_cmds[] = {
 static const att_cli_cmd evidence_cmds[] = {
     {
         .name = "verify",
-        .args = "--type sgx|oe --collateral PATH FILE",
-        .summary = "verify an SGX quote or Open Enclave evidence offline",
+        .args = "--type sgx|tdx|oe --collateral PATH FILE",
+        .summary = "verify an SGX or TDX quote or Open Enclave evidence offline",
         .help = "Verifies FILE against Intel DCAP collateral as the service does and\n"
                 "prints JSON: verdict (\"verified\" or \"rejected\"), tcb_status, tcb_date,\n"
                 "advisory_ids, qe_tcb_status, claims and, when rejected, error {code,\n"
@@ -151,13 +151,15 @@ static const att_cli_cmd evidence_cmds[] = {
                 "applied: every status verifies except TCBNotSupported and Revoked.\n"
                 "\n"
                 "--type sgx: FILE is a binary DCAP quote (TDX quotes are verified too).\n"
+                "--type tdx: FILE is a binary TD quote (v4 or v5); the claims are those of\n"
+                "MAA's TdxVm tokens (tdx_mrtd, tdx_rtmr0, attester_tcb_status, ...).\n"
                 "--type oe: FILE is an Open Enclave legacy report (16-byte report header\n"
                 "and quote) or OE evidence (optional attestation header; SGX ECDSA\n"
                 "evidence is the quote followed by its custom-claims buffer, whose\n"
                 "SHA-256 the report data must carry). Claims are OE's (unique_id, ...).\n"
                 "\n"
                 "Options:\n"
-                "  --type sgx|oe       the kind of FILE (required)\n"
+                "  --type sgx|tdx|oe   the kind of FILE (required)\n"
                 "  --collateral PATH   collateral JSON file or directory (required)\n"
                 "  --at TIME           verify at this RFC 3339 time (default: now)\n"
                 "  --root FILE         trust the root certificate(s) in FILE (PEM or\n"
@@ -167,6 +169,31 @@ static const att_cli_cmd evidence_cmds[] = {
                 "Exit codes: 0 verified, 1 rejected, 2 usage error or collateral that\n"
                 "does not load, 3 cannot read a file.\n",
         .run = att_cli_evidence_verify,
+    },
+    {
+        .name = "hcl",
+        .args = "[--json] [--quote FILE [--collateral PATH [--at TIME]]] FILE",
+        .summary = "parse an Azure CVM HCL report and check its runtime-claims binding",
+        .help = "Parses FILE, the attestation report an Azure confidential VM's paravisor\n"
+                "(HCL) produces (e.g. read from the vTPM NV index 0x01400001): its header,\n"
+                "the hardware report (SEV-SNP report or TDX TDREPORT) and the runtime claims\n"
+                "JSON (vTPM attestation key HCLAkPub as a JWK, vm-configuration), and checks\n"
+                "the binding: the hash of the runtime claims equals the hardware report's\n"
+                "REPORT_DATA. The hardware report itself is not verified here (an SNP\n"
+                "report needs its VCEK chain; a TDREPORT is only MAC'd, its TD quote is the\n"
+                "evidence).\n"
+                "\n"
+                "Options:\n"
+                "  --json              print JSON instead of text\n"
+                "  --quote FILE        the TD quote of this TDREPORT (TDX): its TD values\n"
+                "                      (REPORTDATA, MRTD, RTMRs, ...) must equal the TDREPORT's\n"
+                "  --collateral PATH   also verify that quote against DCAP collateral\n"
+                "  --at TIME           verify at this RFC 3339 time (default: now)\n"
+                "  -h, --help          show this help\n"
+                "\n"
+                "Exit codes: 0 parsed and bound (and the quote matches / verifies),\n"
+                "1 a check failed, 2 usage error, 3 cannot read a file.\n",
+        .run = att_cli_evidence_hcl,
     },
     {.name = NULL},
 };
@@ -190,7 +217,8 @@ static const att_cli_cmd commands[] = {
         .name = "evidence",
         .args = "COMMAND ...",
         .summary = "verify attestation evidence offline",
-        .help = "Evidence is an Intel DCAP quote or Open Enclave report/evidence.\n",
+        .help = "Evidence is an Intel DCAP quote, Open Enclave report/evidence or an\n"
+                "Azure CVM HCL report.\n",
         .sub = evidence_cmds,
     },
     {
