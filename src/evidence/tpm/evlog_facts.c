@@ -457,7 +457,17 @@ static int pcr9_file(att__evlog_facts *f, const att__evlog_event *ev)
     if (!v)
         return ATT_ENOMEM;
     f->pcr9_files = v;
-    v[f->npcr9_files] = text_dup(ev->data, ev->data_len);
+    const uint8_t *p = ev->data;
+    size_t n = ev->data_len;
+    if (ev->type == ATT_EV_EVENT_TAG) { /* {u32 id, u32 size, text} ("Linux initrd") */
+        att__cursor c;
+        uint32_t id, size;
+        att__cur_init(&c, p, n);
+        if (att__cur_u32le(&c, &id) || att__cur_u32le(&c, &size) || att__cur_bytes(&c, size, &p))
+            return ATT_OK;
+        n = size;
+    }
+    v[f->npcr9_files] = text_dup(p, n);
     if (!v[f->npcr9_files])
         return ATT_ENOMEM;
     f->npcr9_files++;
@@ -518,6 +528,10 @@ static int walk(att__evlog_facts *f, const att__evlog *log)
             if (ev->pcr == 8)
                 rc = grub_string(f, ev);
             else if (ev->pcr == 9)
+                rc = pcr9_file(f, ev);
+            break;
+        case ATT_EV_EVENT_TAG:
+            if (ev->pcr == 9)
                 rc = pcr9_file(f, ev);
             break;
         }

@@ -37,11 +37,15 @@ static json_t *hex_json(const uint8_t *p, size_t n)
     return j;
 }
 
+/* Standard base64 without padding, as MAA prints VariableData ("AQ" for 0x01). */
 static json_t *b64_json(const uint8_t *p, size_t n)
 {
     char *s = att__b64_encode_alloc(p, n, ATT_B64_STD);
     if (!s)
         return NULL;
+    size_t k = strlen(s);
+    while (k && s[k - 1] == '=')
+        s[--k] = '\0';
     json_t *j = json_string(s);
     free(s);
     return j;
