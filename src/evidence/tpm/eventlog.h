@@ -147,10 +147,11 @@ typedef struct att__evlog {
 
 /* Parses a binary event log (either format; detected from the first record). Bounded by
  * ATT_MAX_EVENTLOG_BYTES and ATT_MAX_EVENTLOG_EVENTS; trailing bytes that do not form a
- * record, unknown digest algorithms inside TCG_PCR_EVENT2, a digest count different from
- * the Spec ID's, a Spec ID whose vendor data overruns it are errors. On success *out is a
- * new log (free with att__evlog_free). On failure returns a negative att_err and fills d
- * with reason "eventlog.parse" and a message naming the event number and byte offset. */
+ * record, unknown digest algorithms inside TCG_PCR_EVENT2, more digests than the Spec ID
+ * declares (fewer are accepted; that bank is then not replayable), a Spec ID whose vendor data
+ * overruns it are errors. On success *out is a new log (free with att__evlog_free). On failure
+ * returns a negative att_err and fills d with reason "eventlog.parse" and a message naming the
+ * event number and byte offset. */
 int att__evlog_parse(const uint8_t *data, size_t n, att__evlog **out, att_diag *d);
 void att__evlog_free(att__evlog *log);
 
