@@ -1,7 +1,8 @@
 /* libFuzzer target for the TCG event-log parser (src/evidence/tpm/eventlog.h): parse, then
  * on success replay every declared bank, verify against the replayed values, extract the
- * boot facts (Secure Boot databases, authorities, SIPA containers) and build every JSON
- * view, so all code that reads event data runs on hostile input. */
+ * boot facts (Secure Boot databases, authorities, SIPA containers), the AzureGuest-style
+ * claims, the dbx-update and baseline comparisons, and build every JSON view, so all code that
+ * reads event data runs on hostile input. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -35,10 +36,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     att__evlog_facts *f = NULL;
     if (att__evlog_facts_get(log, &f) == ATT_OK) {
         json_decref(att__evlog_facts_json(f));
+        json_decref(att__evlog_azurevm_claims(f));
+        size_t missing;
+        att__sb_dbx_missing(&f->dbx, data, size, &missing); /* the input as a dbx update */
+        (void)att__sb_db_has_cert(&f->db, data, size);
         att__evlog_facts_free(f);
     }
     json_decref(att__evlog_events_json(log));
     json_decref(att__evlog_pcrs_json(log, 0));
+    if (log->nbanks) {
+        att__evlog_diff diff;
+        att__evlog_diff_logs(log, log, log->banks[0].alg, 0xFFFFFF, &diff, NULL);
+    }
     att__evlog_free(log);
     return 0;
 }

@@ -189,6 +189,27 @@ if [ "$rc" -eq 2 ] && grep -qF "entry 1: template data overruns the list" <<<"$e
 run "$attest" ima show --json "$tpm/ima/tpm2-tss__sml-ima-sha1.bin"
 if [ "$rc" -eq 0 ] && grep -q '"sha1":"062a05a9d18d1a51775ff8162bf6964b8dd23eb4"' <<<"$out"; then ok "binary ima template"; else nok "binary ima template" "exit $rc"; fi
 
+# 6b. eventlog verify against the PCR values of the real GCE quotes (verified quotes)
+q=$tpm/quotes/gce-cos-85-nonce9009
+run "$attest" eventlog verify --json --pcrs "$q/pcrs.json" "$q/eventlog.bin"
+res=$(python3 -c '
+import json, sys
+j = json.loads(sys.stdin.read())
+print(j["verified"], sorted(j["banks"]), [j["banks"][b]["unexplained"] for b in sorted(j["banks"])])' <<<"$out" 2>/dev/null || echo "?")
+if [ "$rc" -eq 0 ] && [ "$res" = "True ['sha1', 'sha256', 'sha384'] [[10], [10], [10]]" ]; then
+    ok "eventlog verify: GCE quote PCRs, 3 banks, PCR 10 unexplained"
+else
+    nok "eventlog verify GCE" "exit $rc: $res"
+fi
+run "$attest" eventlog verify --bank sha256 --pcrs "$q/pcrs.json" "$tpm/eventlogs/gotpmtools__cos-93-amd-sev.bin"
+if [ "$rc" -eq 1 ] && grep -q "PCR 4 (sha256): the event log replays to .* but the quote has .* suspect events: " <<<"$out"; then
+    ok "eventlog verify: another boot's log fails, PCR named"
+else
+    nok "eventlog verify: another boot" "exit $rc: $(head -c 300 <<<"$out")"
+fi
+run "$attest" eventlog verify "$q/eventlog.bin"
+[ "$rc" -eq 2 ] && ok "eventlog verify without --pcrs: exit 2" || nok "eventlog verify without --pcrs" "exit $rc"
+
 # 7. usage and I/O errors
 run "$attest" eventlog show "$scratch/does-not-exist.bin"
 [ "$rc" -eq 3 ] && ok "missing file: exit 3" || nok "missing file" "exit $rc"
