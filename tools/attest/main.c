@@ -198,6 +198,77 @@ static const att_cli_cmd evidence_cmds[] = {
     {.name = NULL},
 };
 
+static const att_cli_cmd eventlog_cmds[] = {
+    {
+        .name = "show",
+        .args = "[OPTIONS] FILE",
+        .summary = "parse and replay a TCG event log, show what it proves",
+        .help = "Parses the binary TCG PC Client event log in FILE ('-' for stdin; e.g.\n"
+                "/sys/kernel/security/tpm0/binary_bios_measurements), SHA-1 or crypto-agile,\n"
+                "replays every PCR bank it carries and prints the boot facts drawn from\n"
+                "events whose digest is the hash of their data: Secure Boot state and\n"
+                "PK/KEK/db/dbx, authorities, EFI actions, boot applications, kernel command\n"
+                "line, Windows SIPA flags, and diagnostics (digest mismatches, quirks).\n"
+                "\n"
+                "Options:\n"
+                "  --json       print {\"format\",\"events\",\"pcrs\":{bank:{index:hex}},\n"
+                "               \"secure_boot\":true|false|null,\"diagnostics\":[...]}\n"
+                "  --pcrs       also list the replayed PCRs (text output)\n"
+                "  --maa        print the MAA policy 1.2 claims {\"events\":...,\"pcrs\":...}\n"
+                "  -h, --help   show this help\n"
+                "\n"
+                "Exit codes: 0 parsed, 1 parsed with error diagnostics (e.g. a digest that\n"
+                "does not match its data), 2 malformed log or usage error, 3 cannot read FILE.\n",
+        .run = att_cli_eventlog_show,
+    },
+    {
+        .name = "verify",
+        .args = "--pcrs FILE [OPTIONS] LOG",
+        .summary = "replay an event log against quoted PCR values",
+        .help = "Replays the event log LOG in every bank of FILE and compares it with those\n"
+                "PCR values, as the service does after verifying a quote: only the quoted\n"
+                "bank counts. FILE is JSON {\"sha256\": {\"0\": \"hex\", ...}, ...}. PCRs the\n"
+                "log extends, and listed PCRs still at their reset value, are checked; other\n"
+                "listed PCRs are reported as not explained by the log. A mismatch names the\n"
+                "PCR, both values and the suspect events.\n"
+                "\n"
+                "Options:\n"
+                "  --pcrs FILE   the quoted PCR values (required)\n"
+                "  --bank BANK   check only this bank (sha1, sha256, sha384, sha512)\n"
+                "  --json        print {\"verified\", \"banks\": {bank: {\"verified\", \"pcrs\":\n"
+                "                {pcr: {match, quoted, replayed, events, suspects}}, ...}}}\n"
+                "  -h, --help    show this help\n"
+                "\n"
+                "Exit codes: 0 every bank verified, 1 a PCR does not match, 2 malformed input\n"
+                "or usage error, 3 cannot read a file.\n",
+        .run = att_cli_eventlog_verify,
+    },
+    {.name = NULL},
+};
+
+static const att_cli_cmd ima_cmds[] = {
+    {
+        .name = "show",
+        .args = "[OPTIONS] FILE",
+        .summary = "parse an IMA measurement list, replay PCR 10",
+        .help = "Parses the Linux IMA measurement list in FILE ('-' for stdin), ASCII\n"
+                "(ascii_runtime_measurements) or binary (binary_runtime_measurements),\n"
+                "templates ima, ima-ng and ima-sig; checks every template hash, replays PCR 10\n"
+                "in the SHA-1 and SHA-256 banks and lists boot_aggregate and the kernel\n"
+                "modules loaded.\n"
+                "\n"
+                "Options:\n"
+                "  --json       print JSON instead of text\n"
+                "  --entries    with --json, also list every entry\n"
+                "  -h, --help   show this help\n"
+                "\n"
+                "Exit codes: 0 parsed and consistent, 1 violations, bad template hashes or\n"
+                "entries outside PCR 10, 2 malformed list or usage error, 3 cannot read FILE.\n",
+        .run = att_cli_ima_show,
+    },
+    {.name = NULL},
+};
+
 static const att_cli_cmd commands[] = {
     {
         .name = "token",
@@ -220,6 +291,20 @@ static const att_cli_cmd commands[] = {
         .help = "Evidence is an Intel DCAP quote, Open Enclave report/evidence or an\n"
                 "Azure CVM HCL report.\n",
         .sub = evidence_cmds,
+    },
+    {
+        .name = "eventlog",
+        .args = "COMMAND ...",
+        .summary = "inspect TPM (TCG PC Client) event logs offline",
+        .help = "Event logs are the measured-boot logs a TPM's PCRs are extended from.\n",
+        .sub = eventlog_cmds,
+    },
+    {
+        .name = "ima",
+        .args = "COMMAND ...",
+        .summary = "inspect Linux IMA measurement lists offline",
+        .help = "IMA lists record every file the kernel measured into PCR 10.\n",
+        .sub = ima_cmds,
     },
     {
         .name = "jwks",
