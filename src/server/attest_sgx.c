@@ -89,6 +89,12 @@ static int parse_data(const json_t *body, const char *name, att__arena *a, att__
     return ATT_OK;
 }
 
+int att__attest_data_parse(const json_t *body, const char *name, att__arena *a, att__sgx_data *out,
+                           att_diag *d)
+{
+    return parse_data(body, name, a, out, d);
+}
+
 int att__sgx_request_parse(const json_t *body, att__att_type t, att__arena *a,
                            att__sgx_request *out, att_diag *d)
 {
@@ -155,6 +161,11 @@ static int parse_json_data(const att__sgx_data *in, const char *name, json_t **o
         return att_diag_fail(d, ATT_EPARSE, "request.data.json", name,
                              "%s.data has dataType JSON but is not valid JSON: %s", name, err.text);
     return ATT_OK;
+}
+
+int att__attest_data_json(const att__sgx_data *in, const char *name, json_t **out, att_diag *d)
+{
+    return parse_json_data(in, name, out, d);
 }
 
 static void hex_of(const uint8_t *p, size_t n, char *out)
