@@ -180,30 +180,7 @@ void att__snp_verified_clear(att__snp_verified *v)
 /* The §2.6 evidence claims shared by the policy input and the token. */
 static json_t *evidence_json(const att__snp_verified *v)
 {
-    const att__snp_report *r = &v->report;
-    const att__snp_tcb *t = &v->result.reported;
-    char akd[97], ikd[97], meas[97], host[65], rd[129], rid[65], fam[33], img[33];
-    hex_of(r->author_key_digest, 48, akd);
-    hex_of(r->id_key_digest, 48, ikd);
-    hex_of(r->measurement, 48, meas);
-    hex_of(r->host_data, 32, host);
-    hex_of(r->report_data, 64, rd);
-    hex_of(r->report_id, 32, rid);
-    hex_of(r->family_id, 16, fam);
-    hex_of(r->image_id, 16, img);
-    json_t *o = json_pack(
-        "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:b,s:b,s:b,s:s}",
-        "x-ms-sevsnpvm-authorkeydigest", akd, "x-ms-sevsnpvm-idkeydigest", ikd,
-        "x-ms-sevsnpvm-launchmeasurement", meas, "x-ms-sevsnpvm-hostdata", host,
-        "x-ms-sevsnpvm-reportdata", rd, "x-ms-sevsnpvm-reportid", rid, "x-ms-sevsnpvm-familyId",
-        fam, "x-ms-sevsnpvm-imageId", img, "x-ms-sevsnpvm-guestsvn", (json_int_t)r->guest_svn,
-        "x-ms-sevsnpvm-vmpl", (json_int_t)r->vmpl, "x-ms-sevsnpvm-bootloader-svn",
-        (json_int_t)t->bl, "x-ms-sevsnpvm-tee-svn", (json_int_t)t->tee, "x-ms-sevsnpvm-snpfw-svn",
-        (json_int_t)t->snp, "x-ms-sevsnpvm-microcode-svn", (json_int_t)t->ucode,
-        "x-ms-sevsnpvm-is-debuggable", (r->policy & ATT_SNP_POLICY_DEBUG) != 0,
-        "x-ms-sevsnpvm-migration-allowed", (r->policy & ATT_SNP_POLICY_MIGRATE) != 0,
-        "x-ms-sevsnpvm-smt-allowed", (r->policy & ATT_SNP_POLICY_SMT) != 0, "x-ms-attestation-type",
-        "sevsnpvm");
+    json_t *o = att__snp_claims_json(&v->report, &v->result);
     if (!o)
         return NULL;
     int bad = 0;

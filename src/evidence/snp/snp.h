@@ -185,6 +185,13 @@ typedef struct att__snp_result {
 int att__snp_verify(const att__snp_report *r, const att__snp_verify_opts *opts,
                     att__snp_result *res, att_diag *d);
 
+/* The MAA SevSnpVm claims (reference/maa.md §2.6) of a verified report: the x-ms-sevsnpvm-*
+ * values (hex lowercase; TCB SVNs from REPORTED_TCB; policy bits 16/18/19) and
+ * x-ms-attestation-type "sevsnpvm". A new jansson object (a json_t *; NULL when out of
+ * memory); the caller json_decref()s it. */
+struct json_t;
+struct json_t *att__snp_claims_json(const att__snp_report *r, const att__snp_result *res);
+
 /* Verified VEK chain cache (snp_cache.c): entries and clearing (tests, shutdown). */
 size_t att__snp_cache_count(void);
 void att__snp_cache_clear(void);

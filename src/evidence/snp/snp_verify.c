@@ -231,11 +231,11 @@ static int vek_by_identity(const att__snp_report *r, const att__snp_verify_opts 
         vek = fetched;
     }
     if (!vek)
-        return att_diag_fail(d, ATT_ENOTFOUND, "snp.vek.missing", vlek ? "VLEK" : "VCEK",
-                             "no %s for this report: the request carries no VcekCertChain and "
-                             "none is configured for it%s",
-                             vlek ? "VLEK" : "VCEK",
-                             vlek ? "" : " (load AMD certificates or configure a KDS URL)");
+        return att_diag_fail(
+            d, ATT_ENOTFOUND, "snp.vek.missing", vlek ? "VLEK" : "VCEK",
+            "no %s for this report: no certificate chain came with it and "
+            "none of the configured AMD certificates matches its CHIP_ID and TCB%s",
+            vlek ? "VLEK" : "VCEK", vlek ? "" : " (load AMD certificates or configure a KDS URL)");
     rc = verify_vek_chain(vek, NULL, 0, o->pool, hint, o->at, e, d);
     att__cert_free(fetched);
     if (rc != ATT_OK)
