@@ -217,13 +217,43 @@ static void test_builtin_roots(void **state)
     assert_int_equal(att__snp_product_from_cpuid(0x17, 0x01), ATT_SNP_PRODUCT_UNKNOWN);
 }
 
+/* A certificate with a negative serial (some real VCEKs have zero or negative ones) parses;
+ * the VEK reader then judges it by its extensions, not its serial. */
+static const char neg_serial_pem[] =
+    "-----BEGIN CERTIFICATE-----\n"
+    "MIIBpDCCASugAwIBAgIB+zAKBggqhkjOPQQDAjATMREwDwYDVQQDDAhTRVYtVkNF\n"
+    "SzAeFw0yNjExMjMyMDExNTRaFw0yNjExMjUyMDExNTRaMBMxETAPBgNVBAMMCFNF\n"
+    "Vi1WQ0VLMHYwEAYHKoZIzj0CAQYFK4EEACIDYgAEJCIm1Cvs/McRRL09D3eiRB4o\n"
+    "WkiwMqmYJ+83rVMI/jK3O4/IeaiYJUXWNbgOWxp4bJCm9DgOCoAJj5Rqi4pgdejq\n"
+    "yMw1jLU0GHSdGUekITSsHMzgCblQdpssiOMFXaPBo1MwUTAdBgNVHQ4EFgQUkLBc\n"
+    "u/Q70DBrxHMYXwIQNjHJ1XAwHwYDVR0jBBgwFoAUkLBcu/Q70DBrxHMYXwIQNjHJ\n"
+    "1XAwDwYDVR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNnADBkAjBIkNXIy47A+ONL\n"
+    "LPD3fVQb1OlOJ1IKxcg60sxTEVJhGeSb+dGgk9PorWgshLOtftICMBho8MWizOE/\n"
+    "IM/IeP1A9MArmKhmqpoE7ZcwIL4FAJadmDhqzhT+MnvqtRt+ZMBY1Q==\n"
+    "-----END CERTIFICATE-----\n";
+
+static void test_negative_serial(void **state)
+{
+    att__cert *c = NULL;
+    assert_int_equal(att__cert_from_pem(neg_serial_pem, strlen(neg_serial_pem), &c), ATT_OK);
+    char *serial = NULL;
+    assert_int_equal(att__cert_serial_hex(c, &serial), ATT_OK);
+    assert_string_equal(serial, "-5");
+    free(serial);
+    att__snp_vek_ext e;
+    att_diag d;
+    att_diag_clear(&d);
+    assert_int_equal(att__snp_vek_ext_from_cert(c, &e, &d), ATT_EPARSE);
+    assert_non_null(strstr(d.message, "blSPL"));
+    att__cert_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_manifest),
-        cmocka_unit_test(test_maa_products),
-        cmocka_unit_test(test_turin_vcek_ext),
-        cmocka_unit_test(test_builtin_roots),
+        cmocka_unit_test(test_manifest),        cmocka_unit_test(test_maa_products),
+        cmocka_unit_test(test_turin_vcek_ext),  cmocka_unit_test(test_builtin_roots),
+        cmocka_unit_test(test_negative_serial),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
