@@ -135,7 +135,11 @@ static int verify_vek_chain(const att__cert *vek, const att__cert *const *extra,
     return ATT_OK;
 }
 
-/* The VEK from certificates the evidence carried. */
+static int vek_by_identity(const att__snp_report *r, const att__snp_verify_opts *o,
+                           att__snp_product hint, att__snp_vek_entry *e, att_diag *d);
+
+/* The VEK from certificates the evidence carried; a chain without one (only ASK/ARK) falls
+ * back to the pool and the KDS when they are configured. */
 static int vek_from_chain(const att__snp_report *r, const att__snp_verify_opts *o,
                           att__snp_product hint, att__snp_vek_entry *e, att_diag *d)
 {
@@ -159,6 +163,10 @@ static int vek_from_chain(const att__snp_report *r, const att__snp_verify_opts *
         }
     }
     long vi = find_vek(certs, n);
+    if (vi < 0 && (o->pool || o->kds)) {
+        att__certs_free(parsed, np);
+        return vek_by_identity(r, o, hint, e, d);
+    }
     if (vi < 0) {
         att__certs_free(parsed, np);
         return att_diag_fail(d, ATT_EINVAL, "snp.chain.vek", "VcekCertChain",
@@ -185,7 +193,6 @@ static int vek_from_chain(const att__snp_report *r, const att__snp_verify_opts *
     att__snp_cache_put(dkey, e);
     if (o->chain_bytes)
         att__snp_cache_put(key, e);
-    (void)r;
     return 0;
 }
 

@@ -353,6 +353,23 @@ static void test_pool(void **state)
     assert_false(res.cache_hit);
     assert_int_equal(att__snp_verify(&r, &o, &res, &d), ATT_OK);
     assert_true(res.cache_hit);
+    /* A request chain holding only ASK and ARK: the VCEK comes from the pool. */
+    att__snp_cache_clear();
+    size_t pn;
+    char *askark = tu_read_shared_text("vectors/snp/amd-roots/ask_ark_milan.pem", &pn);
+    o.chain_bytes = askark;
+    o.chain_bytes_len = pn;
+    rc = att__snp_verify(&r, &o, &res, &d);
+    if (rc != ATT_OK)
+        fail_msg("ASK+ARK chain with the pool: %s", d.message);
+    o.pool = NULL;
+    att_diag_clear(&d);
+    assert_int_equal(att__snp_verify(&r, &o, &res, &d), ATT_EINVAL);
+    assert_string_equal(d.reason, "snp.chain.vek");
+    o.pool = pool;
+    o.chain_bytes = NULL;
+    o.chain_bytes_len = 0;
+    free(askark);
     /* Another chip: not in the pool. */
     att__snp_cache_clear();
     free(raw);
