@@ -174,6 +174,8 @@ int att__cert_write_pem(const att__cert *c, const char *path);
 void att__crl_free(att__crl *crl);
 int att__crl_from_der(const uint8_t *der, size_t n, att__crl **out);
 int att__crl_from_pem(const char *pem, size_t n, att__crl **out);
+/* A CRL file, DER or PEM (x509_bundle.c). */
+int att__crl_read_file(const char *path, att__crl **out);
 
 /* Verifies leaf -> intermediates -> one of anchors at time `at`:
  *  - each signature, validity period at `at`, CA basic constraints and path length;

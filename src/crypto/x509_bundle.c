@@ -1,6 +1,6 @@
 /* Certificate bundles from files and signature-algorithm inspection (crypto.h): reading a
- * file that holds one DER certificate or a PEM bundle (operator-supplied AMD certificate
- * directories), and the RSASSA-PSS parameters a certificate was signed with (AMD signs
+ * file that holds one DER certificate or a PEM bundle, or a CRL (operator-supplied AMD
+ * certificate directories), and the RSASSA-PSS parameters a certificate was signed with (AMD signs
  * its ARK, ASK, ASVK, VCEK and VLEK with PSS SHA-384, MGF1-SHA-384, salt 48). */
 #include <openssl/err.h>
 #include <openssl/rsa.h>
@@ -31,6 +31,22 @@ int att__certs_read_file(const char *path, att__cert ***certs, size_t *count)
     } else {
         rc = att__certs_from_pem((const char *)buf, n, certs, count);
     }
+    free(buf);
+    return rc;
+}
+
+int att__crl_read_file(const char *path, att__crl **out)
+{
+    *out = NULL;
+    uint8_t *buf = NULL;
+    size_t n = 0;
+    int rc = att__crypto_read_file(path, ATT__CRYPTO_MAX_INPUT, &buf, &n);
+    if (rc != ATT_OK)
+        return rc;
+    if (n > 0 && buf[0] == 0x30 && att__crl_from_der(buf, n, out) == ATT_OK)
+        rc = ATT_OK;
+    else
+        rc = att__crl_from_pem((const char *)buf, n, out);
     free(buf);
     return rc;
 }

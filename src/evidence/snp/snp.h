@@ -138,7 +138,9 @@ typedef struct att__snp_certs att__snp_certs;
 
 /* Loads path: a PEM or DER file (PEM may hold several certificates), or a directory whose
  * regular files (and those of its immediate subdirectories, e.g. milan/, genoa/) are such
- * files. Files that hold no certificate are skipped with a warning; a certificate that is
+ * files. A file holding a CRL (DER or PEM; AMD's KDS serves one per product, signed by the
+ * ARK) is kept and applied to every chain whose path contains its issuer. Files that hold
+ * neither are skipped with a warning; a certificate that is
  * not AMD's (no ARK/ASK/ASVK/VCEK/VLEK name) is an error naming the file. *out is the
  * caller's (att__snp_certs_free). */
 int att__snp_certs_load(const char *path, att__snp_certs **out, att_diag *d);

@@ -74,6 +74,8 @@ typedef struct pool_cert {
 struct att__snp_certs {
     pool_cert *c;
     size_t n, cap;
+    att__crl *crl[ATT_SNP_MAX_CRLS]; /* AMD CRLs (KDS /crl), checked against the path */
+    size_t n_crl;
 };
 
 size_t att__snp_certs_count(const att__snp_certs *s)
@@ -87,6 +89,8 @@ void att__snp_certs_free(att__snp_certs *s)
         return;
     for (size_t i = 0; i < s->n; i++)
         att__cert_free(s->c[i].cert);
+    for (size_t i = 0; i < s->n_crl; i++)
+        att__crl_free(s->crl[i]);
     free(s->c);
     free(s);
 }
@@ -145,6 +149,17 @@ static int load_file(att__snp_certs *s, const char *path, int strict, att_diag *
     att__cert **certs = NULL;
     size_t n = 0;
     int rc = att__certs_read_file(path, &certs, &n);
+    att__crl *crl = NULL;
+    if (rc != ATT_OK && att__crl_read_file(path, &crl) == ATT_OK) {
+        if (s->n_crl == ATT_SNP_MAX_CRLS) {
+            att__crl_free(crl);
+            return att_diag_fail(d, ATT_ELIMIT, "snp.certs.crl", path,
+                                 "%s: more than %u CRLs in the AMD certificate directory", path,
+                                 ATT_SNP_MAX_CRLS);
+        }
+        s->crl[s->n_crl++] = crl;
+        return ATT_OK;
+    }
     if (rc != ATT_OK) {
         if (!strict) {
             att__warn("skipping a file without certificates in the AMD certificate directory",
@@ -220,6 +235,12 @@ size_t att__snp_pool_cas(const att__snp_certs *s, att__snp_product p, const att_
         if (!s->c[i].is_vek && s->c[i].product == p)
             out[k++] = s->c[i].cert;
     return k;
+}
+
+size_t att__snp_pool_crls(const att__snp_certs *s, const att__crl *const **out)
+{
+    *out = s ? (const att__crl *const *)s->crl : NULL;
+    return s ? s->n_crl : 0;
 }
 
 const att__cert *att__snp_pool_vek(const att__snp_certs *s, att__snp_product p, int vlek,

@@ -17,6 +17,10 @@ const att__cert *att__snp_builtin(att__snp_product p, att__snp_ca which);
  * cap written, count returned). */
 size_t att__snp_pool_cas(const att__snp_certs *s, att__snp_product p, const att__cert **out,
                          size_t cap);
+/* The pool's CRLs (borrowed array of *count). Every one is given to the chain check, which
+ * applies those whose issuer is on the path (signature, thisUpdate/nextUpdate, serials). */
+#define ATT_SNP_MAX_CRLS 16u
+size_t att__snp_pool_crls(const att__snp_certs *s, const att__crl *const **out);
 /* The pool's VCEK for product p with this hwID and TCB (bl/tee/snp/ucode[/fmc]) or the only
  * VLEK of p matching the TCB; NULL when none. Borrowed. */
 const att__cert *att__snp_pool_vek(const att__snp_certs *s, att__snp_product p, int vlek,

@@ -113,8 +113,15 @@ static int verify_vek_chain(const att__cert *vek, const att__cert *const *extra,
         return att_diag_fail(d, ATT_EINTERNAL, "snp.ark.missing", pname,
                              "no pinned ARK for %s (built-in certificate defect)", pname);
     inter[ni++] = e->ext.is_vlek ? asvk : ask;
-    att__chain_opts co = {
-        .intermediates = inter, .n_intermediates = ni, .anchors = &ark, .n_anchors = 1, .at = at};
+    const att__crl *const *crls = NULL;
+    size_t n_crls = att__snp_pool_crls(pool, &crls);
+    att__chain_opts co = {.intermediates = inter,
+                          .n_intermediates = ni,
+                          .anchors = &ark,
+                          .n_anchors = 1,
+                          .crls = crls,
+                          .n_crls = n_crls,
+                          .at = at};
     att_diag sub;
     att_diag_clear(&sub);
     rc = att__chain_verify(vek, &co, &sub);

@@ -381,12 +381,91 @@ static void test_pool(void **state)
     tu_rmtree(dir);
 }
 
+/* CRLs made for this test (2026-11-23, valid ten years): one claiming to be ARK-Milan's but
+ * signed by another key, one of an unrelated issuer. */
+static const char fake_ark_crl[] =
+    "-----BEGIN X509 CRL-----\n"
+    "MIIB1DCBvQIBATANBgkqhkiG9w0BAQwFADB7MRQwEgYDVQQLDAtFbmdpbmVlcmlu\n"
+    "ZzELMAkGA1UEBhMCVVMxFDASBgNVBAcMC1NhbnRhIENsYXJhMQswCQYDVQQIDAJD\n"
+    "QTEfMB0GA1UECgwWQWR2YW5jZWQgTWljcm8gRGV2aWNlczESMBAGA1UEAwwJQVJL\n"
+    "LU1pbGFuFw0yNjExMjMyMDIwMDZaFw0zNjExMjAyMDIwMDZaoA4wDDAKBgNVHRQE\n"
+    "AwIBATANBgkqhkiG9w0BAQwFAAOCAQEAhcCfZFW6myzzX1pecCWMf2pPQLA/L3lv\n"
+    "BX5w4rC7KFnnVVsGviDWfZKFy0U38+l0tW+O7mmlYpofTFHw58PoNzg9gv88BGfD\n"
+    "SUbyf8dhsiFbajdiBbw2uC1zMI73rB1u5xzWxy1aamAXWkhDeWQst9mE2TRdO6J6\n"
+    "TSi9BuGCVi3exb90/j2kmVYVY2lgiDkO/LGPR1LqwxtRDmPdDaLQdJEOBULXdOAn\n"
+    "yX8NCvEff6kclv9gAiQ5exH1axXui7sFIEmrHNVAJOOwrFK4mBqiid56ff9+0knr\n"
+    "ynRWrd7Yej0IFUdE6XBCF0L+xBmcHqavrXuuW4Bt1lFSd0kwYf1+TQ==\n"
+    "-----END X509 CRL-----\n";
+static const char other_crl[] = "-----BEGIN X509 CRL-----\n"
+                                "MIIBcDBaAgEBMA0GCSqGSIb3DQEBDAUAMBgxFjAUBgNVBAMMDVNvbWVib2R5IEVs\n"
+                                "c2UXDTI2MTEyMzIwMjAwN1oXDTM2MTEyMDIwMjAwN1qgDjAMMAoGA1UdFAQDAgEC\n"
+                                "MA0GCSqGSIb3DQEBDAUAA4IBAQAxwchMytLmkp3d81YpDec4f8spN5Bik3P8rvON\n"
+                                "PWzojcZ3sEDnGb9bUAQ4pguiyyo+WUkmngQ4OEqN/vsmo0L4BdZuMsHOEfZCuh+h\n"
+                                "7Y+ZaGVKFQCh0aEk200+rH0+sgobTpkjfZMWb4g5Q2+w5mCOPoA2u+MniFBM26Vb\n"
+                                "eZHMy+hdOnjqm+zMGl/ntrXo2kG3UO1rgykeFtqkwUP09vy3uMRE204y2NCJg/z1\n"
+                                "jdm1Lu6mcMLk+dP2YVcjNrlcbZmYs/JMG+GZvTfUSmXjthCZY0+zTZ+47hpjaiTB\n"
+                                "8UvgGYng8rGU75LH73XVIza2/g6IvfLiWB1FHGpAnU7EdG2g\n"
+                                "-----END X509 CRL-----\n";
+
+static void write_text(const char *dir, const char *name, const char *text)
+{
+    char path[600];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Operator CRLs: one whose issuer is on the path must verify (a forged ARK-Milan CRL fails
+ * the chain, naming the CRL); one of another issuer is ignored. */
+static void test_pool_crls(void **state)
+{
+    const char *dir = tu_tmpdir();
+    size_t vn;
+    uint8_t *vcek = snp_tu_read("snp/go-sev-guest/vcek.der", &vn);
+    char path[600];
+    snprintf(path, sizeof(path), "%s/vcek.der", dir);
+    FILE *f = fopen(path, "wb");
+    fwrite(vcek, 1, vn, f);
+    fclose(f);
+    free(vcek);
+    write_text(dir, "other.crl", other_crl);
+    att__snp_certs *pool = NULL;
+    att_diag d;
+    att_diag_clear(&d);
+    assert_int_equal(att__snp_certs_load(dir, &pool, &d), ATT_OK);
+    size_t n;
+    uint8_t *raw = snp_tu_read("snp/go-sev-guest/attestation.bin", &n);
+    att__snp_report r;
+    assert_int_equal(att__snp_report_parse(raw, n, &r, &d), ATT_OK);
+    att__snp_verify_opts o = {.pool = pool, .at = tu_parse_time("2027-06-01T00:00:00Z")};
+    att__snp_result res;
+    att__snp_cache_clear();
+    int rc = att__snp_verify(&r, &o, &res, &d);
+    if (rc != ATT_OK)
+        fail_msg("unrelated CRL: %s", d.message);
+    att__snp_certs_free(pool);
+    write_text(dir, "ark-milan.crl", fake_ark_crl);
+    att_diag_clear(&d);
+    assert_int_equal(att__snp_certs_load(dir, &pool, &d), ATT_OK);
+    o.pool = pool;
+    att__snp_cache_clear();
+    att_diag_clear(&d);
+    assert_int_not_equal(att__snp_verify(&r, &o, &res, &d), ATT_OK);
+    assert_string_equal(d.reason, "snp.vek.chain");
+    assert_non_null(strstr(d.message, "CRL"));
+    att__snp_certs_free(pool);
+    free(raw);
+    tu_rmtree(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mutations),      cmocka_unit_test(test_sizes),
         cmocka_unit_test(test_chain_failures), cmocka_unit_test(test_wrong_ark),
-        cmocka_unit_test(test_pool),
+        cmocka_unit_test(test_pool),           cmocka_unit_test(test_pool_crls),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
