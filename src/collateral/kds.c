@@ -17,6 +17,15 @@
 #include "core/log.h"
 
 #define KDS_MAX_INFLIGHT 64
+#define KDS_MAX_NEGATIVE 64
+
+/* A remembered failure. */
+typedef struct kds_neg {
+    char name[160];
+    int64_t until_ms; /* monotonic */
+    int rc;
+    char message[200];
+} kds_neg;
 
 struct att__kds {
     char *root, *cache_dir;
@@ -26,6 +35,9 @@ struct att__kds {
     pthread_cond_t cv;
     char *inflight[KDS_MAX_INFLIGHT]; /* cache names being fetched */
     int64_t last_request_ms;          /* monotonic; 0 = never */
+    int64_t max_wait_ms;
+    kds_neg neg[KDS_MAX_NEGATIVE]; /* ring of recent failures */
+    size_t neg_next;
     att__kds_stats stats;
 };
 
@@ -57,6 +69,7 @@ int att__kds_new(const att__kds_config *cfg, att__kds **out, att_diag *d)
     k->root = strndup(cfg->base_url, n);
     k->cache_dir = cfg->cache_dir ? strdup(cfg->cache_dir) : NULL;
     k->min_interval_ms = cfg->min_interval_ms > 0 ? cfg->min_interval_ms : ATT_KDS_MIN_INTERVAL_MS;
+    k->max_wait_ms = cfg->max_wait_ms > 0 ? cfg->max_wait_ms : ATT_KDS_MAX_WAIT_MS;
     k->connect_ms =
         cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms : (long)ATT_PCS_CONNECT_TIMEOUT_MS;
     k->total_ms =
@@ -248,7 +261,18 @@ static int inflight_find(const att__kds *k, const char *name)
     return -1;
 }
 
-/* Disk cache, else one network request for url shared by concurrent callers. */
+/* A failure of name remembered and still fresh, or NULL. Caller holds the mutex. */
+static const kds_neg *neg_find(const att__kds *k, const char *name, int64_t now)
+{
+    for (size_t i = 0; i < KDS_MAX_NEGATIVE; i++)
+        if (k->neg[i].until_ms > now && strcmp(k->neg[i].name, name) == 0)
+            return &k->neg[i];
+    return NULL;
+}
+
+/* Disk cache, else one network request for url shared by concurrent callers; failures are
+ * remembered for ATT_KDS_NEGATIVE_TTL_S, and a caller whose turn is more than max_wait_ms
+ * away is refused with ATT_EBUSY. */
 static int get_cached(att__kds *k, const char *name, const char *url, int der, uint8_t **out,
                       size_t *n, att_diag *d)
 {
@@ -266,6 +290,25 @@ static int get_cached(att__kds *k, const char *name, const char *url, int der, u
             break;
         pthread_cond_wait(&k->cv, &k->mu); /* another thread fetches it: wait, re-read */
     }
+    int64_t now = mono_ms();
+    const kds_neg *ng = neg_find(k, name, now);
+    if (ng) {
+        int rc = ng->rc;
+        att_diag_fail(d, rc, "kds.remembered", url, "%s (remembered; not asked again for %lld s)",
+                      ng->message, (long long)((ng->until_ms - now) / 1000 + 1));
+        pthread_mutex_unlock(&k->mu);
+        return rc;
+    }
+    int64_t turn = k->last_request_ms ? k->last_request_ms + k->min_interval_ms : now;
+    if (turn < now)
+        turn = now;
+    if (turn - now > k->max_wait_ms) {
+        pthread_mutex_unlock(&k->mu);
+        return att_diag_fail(
+            d, ATT_EBUSY, "kds.busy", url,
+            "the KDS request queue is full (next slot in %lld ms); try again later",
+            (long long)(turn - now));
+    }
     for (slot = 0; slot < KDS_MAX_INFLIGHT && k->inflight[slot]; slot++)
         ;
     if (slot == KDS_MAX_INFLIGHT) {
@@ -275,10 +318,6 @@ static int get_cached(att__kds *k, const char *name, const char *url, int der, u
     }
     k->inflight[slot] = strdup(name);
     /* Politeness: space network requests min_interval_ms apart (reserve our turn). */
-    int64_t now = mono_ms();
-    int64_t turn = k->last_request_ms ? k->last_request_ms + k->min_interval_ms : now;
-    if (turn < now)
-        turn = now;
     k->last_request_ms = turn;
     k->stats.fetches++;
     pthread_mutex_unlock(&k->mu);
@@ -301,8 +340,15 @@ static int get_cached(att__kds *k, const char *name, const char *url, int der, u
     if (rc == ATT_OK)
         write_cached(k, name, *out, *n);
     pthread_mutex_lock(&k->mu);
-    if (rc != ATT_OK)
+    if (rc != ATT_OK) {
         k->stats.fetch_failures++;
+        kds_neg *f = &k->neg[k->neg_next];
+        k->neg_next = (k->neg_next + 1) % KDS_MAX_NEGATIVE;
+        snprintf(f->name, sizeof(f->name), "%s", name);
+        f->until_ms = mono_ms() + (int64_t)ATT_KDS_NEGATIVE_TTL_S * 1000;
+        f->rc = rc;
+        snprintf(f->message, sizeof(f->message), "%s", d && d->message[0] ? d->message : "failed");
+    }
     free(k->inflight[slot]);
     k->inflight[slot] = NULL;
     pthread_cond_broadcast(&k->cv);

@@ -25,6 +25,8 @@ typedef struct att__kds_config {
     const char *cache_dir;
     /* Minimum milliseconds between two network requests; 0 = ATT_KDS_MIN_INTERVAL_MS. */
     int64_t min_interval_ms;
+    /* Longest wait for a request's turn before ATT_EBUSY; 0 = ATT_KDS_MAX_WAIT_MS. */
+    int64_t max_wait_ms;
     /* Per request; 0 = ATT_PCS_CONNECT_TIMEOUT_MS / ATT_PCS_TOTAL_TIMEOUT_MS. */
     long connect_timeout_ms, total_timeout_ms;
 } att__kds_config;
@@ -48,7 +50,10 @@ void att__kds_free(att__kds *k);
 /* The VCEK (DER, malloc'd into *der; caller frees) of product ("Milan", "Genoa", "Turin")
  * for hwid (64 bytes, Turin 8, sent as lowercase hex) at tcb. Memory, then disk cache, then
  * GET <root>/vcek/v1/<product>/<hwid>?blSPL=..&teeSPL=..&snpSPL=..&ucodeSPL=..[&fmcSPL=..].
- * Errors name the URL: ATT_EIO (network, HTTP status), ATT_ENOTFOUND (404), ATT_ELIMIT. */
+ * Errors name the URL: ATT_EIO (network, HTTP status), ATT_ENOTFOUND (404), ATT_ELIMIT,
+ * ATT_EPARSE (not a DER certificate); a failure is remembered for ATT_KDS_NEGATIVE_TTL_S
+ * and returned again without a request; ATT_EBUSY when the request would wait more than
+ * max_wait_ms for its turn. */
 int att__kds_vcek(att__kds *k, const char *product, const uint8_t *hwid, size_t hwid_len,
                   const att__kds_tcb *tcb, uint8_t **der, size_t *n, att_diag *d);
 

@@ -120,6 +120,12 @@
 /* Minimum seconds between two requests to the AMD KDS from one process: KDS answers HTTP
  * 429 when clients exceed a few requests per second. */
 #define ATT_KDS_MIN_INTERVAL_MS 1000u
+/* A request that would have to wait longer than this for its turn is refused (503) instead
+ * of holding a worker thread: reports with made-up CHIP_IDs must not queue up fetches. */
+#define ATT_KDS_MAX_WAIT_MS 5000u
+/* A failed KDS request (404, network, bad answer) is remembered this long, so repeating a
+ * report whose VCEK does not exist does not ask the KDS again. */
+#define ATT_KDS_NEGATIVE_TTL_S 60u
 
 /* Bytes of one OE custom claim name including its terminating NUL. Names are short
  * identifiers ("public_key", "nonce"); 256 is generous and keeps a name printable in one

@@ -274,7 +274,7 @@ json_t *att__snp_token_claims(const att__snp_request *req, const att__snp_verifi
 
 static void respond_verify_error(att__req *r, int rc, const att_diag *d)
 {
-    if (rc == ATT_ENOMEM || rc == ATT_EINTERNAL || rc == ATT_ECRYPTO) {
+    if (rc == ATT_ENOMEM || rc == ATT_EINTERNAL || rc == ATT_ECRYPTO || rc == ATT_EBUSY) {
         att__respond_diag(r, rc, d);
         return;
     }

@@ -130,7 +130,8 @@ static att__kds *fetcher(const char *cache, int64_t interval_ms)
 
 static const att__kds_tcb milan_tcb = {.bl = 2, .tee = 0, .snp = 5, .ucode = 68};
 
-static int get(att__kds *k, const char *product, att_diag *d, uint8_t **der, size_t *n)
+static int get_tcb(att__kds *k, const char *product, const att__kds_tcb *tcb, att_diag *d,
+                   uint8_t **der, size_t *n)
 {
     uint8_t hw[64];
     size_t hn;
@@ -138,7 +139,12 @@ static int get(att__kds *k, const char *product, att_diag *d, uint8_t **der, siz
     memcpy(hw, h, 64);
     free(h);
     att_diag_clear(d);
-    return att__kds_vcek(k, product, hw, 64, &milan_tcb, der, n, d);
+    return att__kds_vcek(k, product, hw, 64, tcb, der, n, d);
+}
+
+static int get(att__kds *k, const char *product, att_diag *d, uint8_t **der, size_t *n)
+{
+    return get_tcb(k, product, &milan_tcb, d, der, n);
 }
 
 static void test_fetch_and_cache(void **state)
@@ -180,6 +186,12 @@ static void test_fetch_and_cache(void **state)
     att_diag_clear(&d);
     assert_int_equal(att__kds_cert_chain(k, "Genoa", &pem, &n, &d), ATT_ENOTFOUND);
     assert_non_null(strstr(d.message, "/vcek/v1/Genoa/cert_chain"));
+    /* The 404 is remembered: asked again, no request. */
+    int before = atomic_load(&srv.requests);
+    att_diag_clear(&d);
+    assert_int_equal(att__kds_cert_chain(k, "Genoa", &pem, &n, &d), ATT_ENOTFOUND);
+    assert_non_null(strstr(d.message, "remembered"));
+    assert_int_equal(atomic_load(&srv.requests), before);
     att__kds_free(k);
     tu_rmtree(dir);
 }
@@ -192,16 +204,25 @@ static void test_bad_responses(void **state)
     uint8_t *der = NULL;
     size_t n = 0;
     att_diag d;
+    att__kds_tcb t1 = milan_tcb, t2 = milan_tcb;
+    t1.snp = 6;
+    t2.snp = 7;
     atomic_store(&srv.mode, M_HTML);
     assert_int_equal(get(k, "Milan", &d, &der, &n), ATT_EPARSE);
     assert_non_null(strstr(d.message, "not a DER certificate"));
     atomic_store(&srv.mode, M_BIG);
-    assert_int_equal(get(k, "Milan", &d, &der, &n), ATT_ELIMIT);
-    /* Neither was cached: a good answer is fetched afterwards. */
+    assert_int_equal(get_tcb(k, "Milan", &t1, &d, &der, &n), ATT_ELIMIT);
+    /* Neither was cached on disk: a good answer for another TCB is fetched afterwards, and
+     * the bad one stays remembered for a while (no request). */
     atomic_store(&srv.mode, M_OK);
-    assert_int_equal(get(k, "Milan", &d, &der, &n), ATT_OK);
+    assert_int_equal(get_tcb(k, "Milan", &t2, &d, &der, &n), ATT_OK);
     free(der);
+    assert_int_equal(get(k, "Milan", &d, &der, &n), ATT_EPARSE);
     assert_int_equal(atomic_load(&srv.requests), 3);
+    struct stat st;
+    char p2[600];
+    snprintf(p2, sizeof(p2), "%s/vcek-Milan-%s-2-0-5-68--1.der", dir, srv.hwid);
+    assert_int_not_equal(stat(p2, &st), 0);
     /* Turin: 8-byte hwID and fmcSPL. */
     att__kds_tcb t = {.bl = 1, .tee = 1, .snp = 4, .ucode = 81, .fmc = 1, .has_fmc = 1};
     uint8_t hw[8] = {1, 2, 3, 4, 5, 6, 7, 8};
@@ -271,6 +292,20 @@ static void test_interval_and_single_flight(void **state)
     assert_int_equal(atomic_load(&srv.requests), 1);
     att__kds_free(k);
     tu_rmtree(dir);
+    /* An interval beyond the longest wait: the second request is refused, not queued. */
+    char url[64];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u", srv.port);
+    att__kds_config cfg = {.base_url = url, .min_interval_ms = 60000, .max_wait_ms = 1000};
+    assert_int_equal(att__kds_new(&cfg, &k, &d), ATT_OK);
+    assert_int_equal(get(k, "Milan", &d, &der, &n), ATT_OK);
+    free(der);
+    att__kds_tcb t = milan_tcb;
+    t.bl = 9;
+    t0 = mono();
+    assert_int_equal(get_tcb(k, "Milan", &t, &d, &der, &n), ATT_EBUSY);
+    assert_true(mono() - t0 < 0.5);
+    assert_non_null(strstr(d.message, "queue is full"));
+    att__kds_free(k);
 }
 
 int main(void)
