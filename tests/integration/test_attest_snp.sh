@@ -2,7 +2,8 @@
 # Integration test: POST /attest/SevSnpVm against a live attestd with real SEV-SNP reports:
 # the Azure-Samples request (MAA's own recorded SNP request: compact wrapper, CRLF PEM chain)
 # gives a token whose claims equal MAA's; a report with one byte changed, a runtimeData of
-# another report and a denying draft policy are refused with MAA's error codes; an Azure CVM
+# another report, a denying draft policy and a denying stored policy are refused with MAA's
+# error codes (a stored policy issuing from the SNP claims works); an Azure CVM
 # (HCL) report with its runtime JSON gives x-ms-runtime; a request without a VCEK chain is
 # served from --amd-certs, and from a KDS (a local mock) whose answer is then cached on disk.
 #
@@ -122,6 +123,26 @@ if [ "$code" = 200 ] && [ "$(claim smt)" = true ]; then
     ok "draft policy issuing a claim from x-ms-sevsnpvm-smt-allowed"
 else
     bad "draft policy: $code $body"
+fi
+# A stored policy (PUT as plain text): issuance from the SNP claims, then a denying one.
+put_policy() {
+    curl -sS -o "$ATT_TMP/put.out" -w '%{http_code}' -X PUT -H 'Content-Type: text/plain' \
+        --data-binary "$1" "$ATT_BASE_URL/policies/SevSnpVm?api-version=2022-08-01"
+}
+pc=$(put_policy 'version=1.0; authorizationrules{ c:[type=="x-ms-sevsnpvm-vmpl", value==0] => permit(); }; issuancerules{ c:[type=="x-ms-sevsnpvm-guestsvn"] => issue(type="svn", value=c.value); };')
+post good.json SevSnpVm
+if [ "$pc" = 200 ] && [ "$code" = 200 ] && [ "$(claim svn)" = 2 ] &&
+    [[ $(claim x-ms-policy) == *'"svn": 2'* ]]; then
+    ok "stored policy: issues svn from x-ms-sevsnpvm-guestsvn (top level and x-ms-policy)"
+else
+    bad "stored policy: PUT $pc, POST $code $(printf '%s' "$body" | head -c 300)"
+fi
+pc=$(put_policy 'version=1.0; authorizationrules{ c:[type=="x-ms-sevsnpvm-vmpl", value==1] => permit(); }; issuancerules{};')
+post good.json SevSnpVm
+if [ "$pc" = 200 ] && [ "$code" = 400 ] && [[ $body == *PolicyEvaluationError* ]]; then
+    ok "stored policy requiring VMPL 1: 400 PolicyEvaluationError"
+else
+    bad "stored denying policy: PUT $pc, POST $code $body"
 fi
 post nochain.json SevSnpVm
 if [ "$code" = 400 ] && [[ $body == *"no VCEK for this report"* ]]; then
