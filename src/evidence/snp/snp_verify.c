@@ -164,7 +164,10 @@ static int vek_from_chain(const att__snp_report *r, const att__snp_verify_opts *
             rc = att__certs_from_pem(o->chain_bytes, o->chain_bytes_len, &parsed, &np);
             if (rc != ATT_OK)
                 return att_diag_fail(d, rc, "snp.chain.pem", "VcekCertChain",
-                                     "VcekCertChain holds no readable PEM certificate");
+                                     rc == ATT_ELIMIT
+                                         ? "VcekCertChain holds more than %u certificates"
+                                         : "VcekCertChain holds no readable PEM certificate",
+                                     ATT_MAX_CHAIN_CERTS);
             certs = (const att__cert *const *)parsed;
             n = np;
         }
