@@ -54,6 +54,13 @@ int att__snp_request_parse(const json_t *body, att__arena *a, att__snp_request *
     int rc = member_bytes(body, "report", "report", 1, ATT_MAX_EVIDENCE, a, &wrap, &wn, d);
     if (rc != ATT_OK)
         return rc;
+    /* A bare 1184-byte report (no wrapper, no chain) is accepted too: its VCEK then comes
+     * from the configured certificates or the KDS. */
+    if (wn == ATT_SNP_REPORT_SIZE && wrap[0] != '{' && wrap[0] != ' ' && wrap[0] != '\n') {
+        out->report = wrap;
+        out->report_len = wn;
+        goto data;
+    }
     /* The wrapper is JSON (clients pretty-print it); trailing NULs from C clients ignored. */
     while (wn > 0 && wrap[wn - 1] == 0)
         wn--;
@@ -81,6 +88,7 @@ int att__snp_request_parse(const json_t *body, att__arena *a, att__snp_request *
         out->chain_pem = (const char *)chain;
         out->chain_len = cn;
     }
+data:
     if ((rc = att__attest_data_parse(body, "runtimeData", a, &out->runtime, d)) != ATT_OK)
         return rc;
     if (att__reqjson_get(body, "initTimeData"))

@@ -234,6 +234,18 @@ static void test_request_errors(void **state)
     assert_int_not_equal(att__snp_request_parse(b, &f->arena, &req, &d), ATT_OK);
     assert_non_null(strstr(d.message, "SnpReport"));
     json_decref(b);
+    /* A bare report instead of the wrapper. */
+    size_t rn;
+    uint8_t *raw = tu_read_file(tu_shared_path(SAMPLE "sevsnp/snp_report.bin"), &rn);
+    char *b64 = att__b64_encode_alloc(raw, rn, ATT_B64_URL);
+    b = json_pack("{s:s}", "report", b64);
+    att_diag_clear(&d);
+    assert_int_equal(att__snp_request_parse(b, &f->arena, &req, &d), ATT_OK);
+    assert_int_equal(req.report_len, 1184);
+    assert_null(req.chain_pem);
+    json_decref(b);
+    free(b64);
+    free(raw);
     /* Lowercase keys are accepted (maa.md §1.14). */
     b = json_pack("{s:s}", "report", "eyJzbnByZXBvcnQiOiJBQUFBIn0"); /* {"snpreport":"AAAA"} */
     att_diag_clear(&d);
