@@ -29,8 +29,9 @@ typedef struct att__snp_request {
 
 /* Parses body (borrowed): `report` = base64url(JSON {"SnpReport": b64url, "VcekCertChain":
  * b64url(PEM), "Endorsements": ...}) with any whitespace and keys matched
- * case-insensitively (a bare 1184-byte report instead of the wrapper is accepted too), plus runtimeData / initTimeData / draftPolicyForAttestation / nonce as
- * for SGX. Errors name the field ("report.SnpReport: ..."). */
+ * case-insensitively (a bare 1184-byte report instead of the wrapper is accepted too), plus
+ * runtimeData / initTimeData / draftPolicyForAttestation / nonce as for SGX. Errors name the field
+ * ("report.SnpReport: ..."). */
 int att__snp_request_parse(const json_t *body, att__arena *a, att__snp_request *out, att_diag *d);
 
 /* Where and when to verify (all borrowed). */
