@@ -13,24 +13,21 @@
 #include "core/timeutil.h"
 #include "evidence/snp/snp_int.h"
 
-/* Cache keys: SHA-256 over a tag, the product hint and the identifying bytes. */
-static void cache_key(const char *tag, att__snp_product hint, const void *a, size_t an,
-                      const void *b, size_t bn, uint8_t out[32])
+/* Cache keys: SHA-256 over a tag, the product hint and the identifying bytes. Returns 0
+ * when hashing failed (out of memory): the caller then neither looks up nor stores. */
+static int cache_key(const char *tag, att__snp_product hint, const void *a, size_t an,
+                     const void *b, size_t bn, uint8_t out[32])
 {
     att__hash_ctx *h = NULL;
     uint8_t p = (uint8_t)hint;
-    if (att__hash_new(ATT_HASH_SHA256, &h) != ATT_OK) {
-        memset(out, 0, 32);
-        return;
-    }
-    att__hash_update(h, tag, strlen(tag) + 1);
-    att__hash_update(h, &p, 1);
-    if (an)
-        att__hash_update(h, a, an);
-    if (bn)
-        att__hash_update(h, b, bn);
-    att__hash_final(h, out);
+    if (att__hash_new(ATT_HASH_SHA256, &h) != ATT_OK)
+        return 0;
+    int ok = att__hash_update(h, tag, strlen(tag) + 1) == ATT_OK &&
+             att__hash_update(h, &p, 1) == ATT_OK &&
+             (an == 0 || att__hash_update(h, a, an) == ATT_OK) &&
+             (bn == 0 || att__hash_update(h, b, bn) == ATT_OK) && att__hash_final(h, out) == ATT_OK;
     att__hash_free(h);
+    return ok;
 }
 
 /* Index of the VEK (CN SEV-VCEK / SEV-VLEK) in certs, or -1. */
@@ -155,10 +152,10 @@ static int vek_from_chain(const att__snp_report *r, const att__snp_verify_opts *
     const att__cert *const *certs = o->chain;
     size_t n = o->n_chain;
     uint8_t key[32];
-    int rc;
+    int rc, have_key = 0;
     if (o->chain_bytes) {
-        cache_key("snp-chain", hint, o->chain_bytes, o->chain_bytes_len, NULL, 0, key);
-        if (att__snp_cache_get(key, e))
+        have_key = cache_key("snp-chain", hint, o->chain_bytes, o->chain_bytes_len, NULL, 0, key);
+        if (have_key && att__snp_cache_get(key, e))
             return 1;
         if (!certs) {
             rc = att__certs_from_pem(o->chain_bytes, o->chain_bytes_len, &parsed, &np);
@@ -185,12 +182,12 @@ static int vek_from_chain(const att__snp_report *r, const att__snp_verify_opts *
     uint8_t *der = NULL;
     size_t dn = 0;
     uint8_t dkey[32];
-    rc = att__cert_der(certs[vi], &der, &dn);
-    if (rc == ATT_OK) {
-        cache_key("snp-vek", hint, der, dn, NULL, 0, dkey);
+    int have_dkey = 0;
+    if (att__cert_der(certs[vi], &der, &dn) == ATT_OK) {
+        have_dkey = cache_key("snp-vek", hint, der, dn, NULL, 0, dkey);
         free(der);
-        if (att__snp_cache_get(dkey, e)) {
-            if (o->chain_bytes)
+        if (have_dkey && att__snp_cache_get(dkey, e)) {
+            if (have_key)
                 att__snp_cache_put(key, e);
             att__certs_free(parsed, np);
             return 1;
@@ -200,8 +197,9 @@ static int vek_from_chain(const att__snp_report *r, const att__snp_verify_opts *
     att__certs_free(parsed, np);
     if (rc != ATT_OK)
         return rc;
-    att__snp_cache_put(dkey, e);
-    if (o->chain_bytes)
+    if (have_dkey)
+        att__snp_cache_put(dkey, e);
+    if (have_key)
         att__snp_cache_put(key, e);
     return 0;
 }
@@ -212,8 +210,9 @@ static int vek_by_identity(const att__snp_report *r, const att__snp_verify_opts 
 {
     int vlek = r->signing_key == ATT_SNP_SIGNER_VLEK;
     uint8_t key[32];
-    cache_key(vlek ? "snp-vlek-id" : "snp-vcek-id", hint, r->chip_id, 64, &r->reported_tcb, 8, key);
-    if (att__snp_cache_get(key, e))
+    int have_key = cache_key(vlek ? "snp-vlek-id" : "snp-vcek-id", hint, r->chip_id, 64,
+                             &r->reported_tcb, 8, key);
+    if (have_key && att__snp_cache_get(key, e))
         return 1;
     att__snp_tcb tcb;
     att__snp_tcb_decode(r->reported_tcb, hint, &tcb);
@@ -257,7 +256,8 @@ static int vek_by_identity(const att__snp_report *r, const att__snp_verify_opts 
     att__cert_free(fetched);
     if (rc != ATT_OK)
         return rc;
-    att__snp_cache_put(key, e);
+    if (have_key)
+        att__snp_cache_put(key, e);
     return 0;
 }
 
