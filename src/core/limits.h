@@ -126,6 +126,25 @@
  * table a parsed evidence holds. */
 #define ATT_MAX_OE_CLAIMS 64u
 
+/* Verified SEV-SNP VEK chains kept in memory by src/evidence/snp (one entry per VCEK, i.e.
+ * per chip and TCB, or per VLEK; keyed both by the chain bytes a request sent and by the
+ * chip/TCB identity, ~700 bytes plus the P-384 key each). Lookups scan the table, so it
+ * stays small: 1024 covers hundreds of hosts through a TCB update. Beyond it the oldest
+ * entry is dropped and re-verified on demand. */
+#define ATT_MAX_SNP_CACHE 1024u
+
+/* AMD KDS responses (a VCEK DER is ~1.4 KiB, the ASK+ARK PEM chain ~4.5 KiB). */
+#define ATT_MAX_KDS_BODY (64u * 1024u)
+/* Minimum seconds between two requests to the AMD KDS from one process: KDS answers HTTP
+ * 429 when clients exceed a few requests per second. */
+#define ATT_KDS_MIN_INTERVAL_MS 1000u
+/* A request that would have to wait longer than this for its turn is refused (503) instead
+ * of holding a worker thread: reports with made-up CHIP_IDs must not queue up fetches. */
+#define ATT_KDS_MAX_WAIT_MS 5000u
+/* A failed KDS request (404, network, bad answer) is remembered this long, so repeating a
+ * report whose VCEK does not exist does not ask the KDS again. */
+#define ATT_KDS_NEGATIVE_TTL_S 60u
+
 /* Bytes of one OE custom claim name including its terminating NUL. Names are short
  * identifiers ("public_key", "nonce"); 256 is generous and keeps a name printable in one
  * diagnostic. Values are bounded only by the evidence itself (ATT_MAX_EVIDENCE). */

@@ -159,6 +159,14 @@ int att__cert_from_pem(const char *pem, size_t n, att__cert **out);
 int att__certs_from_pem(const char *pem, size_t n, att__cert ***certs, size_t *count);
 void att__certs_free(att__cert **certs, size_t count);
 int att__cert_read_file(const char *path, att__cert **out); /* PEM or DER */
+/* Every certificate of a file: one DER certificate, or a PEM bundle (x509_bundle.c).
+ * Same ownership as att__certs_from_pem. */
+int att__certs_read_file(const char *path, att__cert ***certs, size_t *count);
+/* The RSASSA-PSS parameters c was signed with: *hash, *mgf1_hash (0 when not one of
+ * att__hash_alg) and *saltlen. ATT_EUNSUPPORTED when c is not signed with RSASSA-PSS,
+ * ATT_EPARSE for malformed parameters. */
+int att__cert_sig_pss_params(const att__cert *c, att__hash_alg *hash, att__hash_alg *mgf1_hash,
+                             int *saltlen);
 
 /* DER encoding, malloc'd. */
 int att__cert_der(const att__cert *c, uint8_t **der, size_t *n);
@@ -194,6 +202,8 @@ int att__crl_from_der(const uint8_t *der, size_t n, att__crl **out);
 int att__crl_from_pem(const char *pem, size_t n, att__crl **out);
 /* thisUpdate and nextUpdate (INT64_MAX when the CRL has none), seconds since the epoch. */
 int att__crl_validity(const att__crl *crl, int64_t *this_update, int64_t *next_update);
+/* A CRL file, DER or PEM (x509_bundle.c). */
+int att__crl_read_file(const char *path, att__crl **out);
 
 /* Verifies leaf -> intermediates -> one of anchors at time `at`:
  *  - each signature, validity period at `at`, CA basic constraints and path length;

@@ -91,6 +91,12 @@ static int parse_data(const json_t *body, const char *name, att__arena *a, att__
     return ATT_OK;
 }
 
+int att__attest_data_parse(const json_t *body, const char *name, att__arena *a, att__sgx_data *out,
+                           att_diag *d)
+{
+    return parse_data(body, name, a, out, d);
+}
+
 /* The evidence member `field`: a quote (SgxEnclave) or an OE report (OpenEnclave), whose
  * quote is then located. */
 static int parse_evidence(const json_t *body, att__att_type t, const char *field, att__arena *a,
@@ -168,18 +174,28 @@ int att__sgx_request_parse(const json_t *body, att__att_type t, att__arena *a,
 /* ---- verification ---- */
 
 /* JSON runtime/init-time data: UTF-8 JSON text; trailing NUL bytes (C clients send the
- * terminator) are not part of it. */
+ * terminator) are not part of it. Nesting is bounded before jansson recurses. */
 static int parse_json_data(const att__sgx_data *in, const char *name, json_t **out, att_diag *d)
 {
-    size_t n = in->len;
+    size_t n = in->len, where;
     while (n > 0 && in->data[n - 1] == 0)
         n--;
+    *out = NULL;
+    if (!att__json_depth_ok((const char *)in->data, n, ATT_MAX_JSON_DEPTH, &where))
+        return att_diag_fail(d, ATT_ELIMIT, "request.data.depth", name,
+                             "%s.data nests deeper than %u levels (at byte %zu)", name,
+                             ATT_MAX_JSON_DEPTH, where);
     json_error_t err;
     *out = json_loadb((const char *)in->data, n, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &err);
     if (!*out)
         return att_diag_fail(d, ATT_EPARSE, "request.data.json", name,
                              "%s.data has dataType JSON but is not valid JSON: %s", name, err.text);
     return ATT_OK;
+}
+
+int att__attest_data_json(const att__sgx_data *in, const char *name, json_t **out, att_diag *d)
+{
+    return parse_json_data(in, name, out, d);
 }
 
 static void hex_of(const uint8_t *p, size_t n, char *out)
@@ -467,15 +483,4 @@ json_t *att__sgx_token_claims(const att__sgx_request *req, const att__sgx_verifi
 json_t *att__dcap_collateral_claim(const att__sgx_verified *v)
 {
     return collateral_json(v);
-}
-
-int att__request_json_data(const att__sgx_data *in, const char *name, json_t **out, att_diag *d)
-{
-    size_t where;
-    *out = NULL;
-    if (!att__json_depth_ok((const char *)in->data, in->len, ATT_MAX_JSON_DEPTH, &where))
-        return att_diag_fail(d, ATT_ELIMIT, "request.data.depth", name,
-                             "%s.data nests deeper than %u levels (at byte %zu)", name,
-                             ATT_MAX_JSON_DEPTH, where);
-    return parse_json_data(in, name, out, d);
 }

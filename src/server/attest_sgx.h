@@ -43,6 +43,15 @@ typedef struct att__sgx_request {
     const char *nonce; /* or NULL */
 } att__sgx_request;
 
+/* runtimeData / initTimeData member `name` of body ({data, dataType}, MAA-leniently), copied
+ * into arena a; absent or null leaves out->present 0. Shared by every attestation type. */
+int att__attest_data_parse(const json_t *body, const char *name, att__arena *a, att__sgx_data *out,
+                           att_diag *d);
+/* The JSON value of dataType-JSON data (trailing NULs ignored); *out is a new reference.
+ * ATT_EPARSE naming `name` when it is not JSON, ATT_ELIMIT when it nests deeper than
+ * ATT_MAX_JSON_DEPTH. */
+int att__attest_data_json(const att__sgx_data *in, const char *name, json_t **out, att_diag *d);
+
 /* Parses body (borrowed JSON object) for type t, MAA-leniently (maa.md §1.14: keys matched
  * case-insensitively, `inittimeData`, dataType missing = Binary, base64url or base64 with
  * or without padding). Checks the OE report header (version 1, type 2 = SGX remote, size

@@ -71,7 +71,7 @@ static int bind_data(const att__sgx_data *in, const char *name, const uint8_t *t
         att_diag_expect(d, want, got);
         return ATT_EMISMATCH;
     }
-    return in->json ? att__request_json_data(in, name, json, d) : ATT_OK;
+    return in->json ? att__attest_data_json(in, name, json, d) : ATT_OK;
 }
 
 int att__tdx_verify(const att__sgx_request *req, const att__sgx_context *ctx, att__sgx_verified *v,

@@ -39,9 +39,4 @@ json_t *att__tdx_token_claims(const att__sgx_request *req, const att__sgx_verifi
 /* The x-ms-*-collateral object of a verified quote (attest_sgx.c): the seven hashes. */
 json_t *att__dcap_collateral_claim(const att__sgx_verified *v);
 
-/* runtimeData / initTimeData with dataType JSON parsed as the SGX route does (attest_sgx.c):
- * trailing NUL bytes dropped; *out owned. ATT_EPARSE naming `name` when it is not JSON,
- * ATT_ELIMIT when it nests deeper than ATT_MAX_JSON_DEPTH. */
-int att__request_json_data(const att__sgx_data *in, const char *name, json_t **out, att_diag *d);
-
 #endif

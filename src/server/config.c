@@ -38,6 +38,14 @@ static const char usage[] =
     "      --collateral-cache DIR  fetched bundles; default        (ATTESTD_COLLATERAL_CACHE)\n"
     "                          <data-dir>/collateral-cache\n"
     "                          attestation: a file or directory, loaded at start\n"
+    "      --amd-certs PATH    AMD SEV-SNP certificates (ASK, VCEK, (ATTESTD_AMD_CERTS)\n"
+    "                          VLEK...): a file or directory, per product subdirs ok\n"
+    "      --kds-url URL       fetch missing VCEKs from this AMD   (ATTESTD_KDS_URL)\n"
+    "                          KDS (https://kdsintf.amd.com); verified before use\n"
+    "      --kds-cache DIR     fetched VCEKs; default              (ATTESTD_KDS_CACHE)\n"
+    "                          <data-dir>/kds-cache\n"
+    "      --snp-product NAME  Milan, Genoa or Turin for reports   (ATTESTD_SNP_PRODUCT)\n"
+    "                          without CPUID fields (v2); default: from the VCEK\n"
     "      --verification-time RFC3339\n"
     "                          judge evidence and collateral at this fixed time instead\n"
     "                          of now: for replaying recorded evidence in tests and\n"
@@ -197,6 +205,23 @@ int att__config_set(att__config *cfg, const char *key, const char *value, const 
         return set_str(cfg->pcs_root_crl_url, sizeof(cfg->pcs_root_crl_url), value, origin, d);
     if (strcmp(key, "collateral_cache") == 0)
         return set_str(cfg->collateral_cache, sizeof(cfg->collateral_cache), value, origin, d);
+    if (strcmp(key, "amd_certs") == 0)
+        return set_str(cfg->amd_certs, sizeof(cfg->amd_certs), value, origin, d);
+    if (strcmp(key, "kds_url") == 0) {
+        if (value[0] && strncmp(value, "http://", 7) != 0 && strncmp(value, "https://", 8) != 0)
+            return att_diag_fail(d, ATT_EINVAL, "config.kds_url", origin,
+                                 "%s: '%s' is not an http:// or https:// URL", origin, value);
+        return set_str(cfg->kds_url, sizeof(cfg->kds_url), value, origin, d);
+    }
+    if (strcmp(key, "kds_cache") == 0)
+        return set_str(cfg->kds_cache, sizeof(cfg->kds_cache), value, origin, d);
+    if (strcmp(key, "snp_product") == 0) {
+        if (value[0] && strcasecmp(value, "Milan") != 0 && strcasecmp(value, "Genoa") != 0 &&
+            strcasecmp(value, "Turin") != 0)
+            return att_diag_fail(d, ATT_EINVAL, "config.snp_product", origin,
+                                 "%s: '%s' is not Milan, Genoa or Turin", origin, value);
+        return set_str(cfg->snp_product, sizeof(cfg->snp_product), value, origin, d);
+    }
     if (strcmp(key, "verification_time") == 0) {
         int64_t t = 0;
         if (value[0] && (att__time_parse(value, &t) != ATT_OK || t <= 0))
@@ -272,6 +297,10 @@ static const struct {
     {"ATTESTD_PCS_URL", "pcs_url"},
     {"ATTESTD_PCS_ROOT_CRL_URL", "pcs_root_crl_url"},
     {"ATTESTD_COLLATERAL_CACHE", "collateral_cache"},
+    {"ATTESTD_AMD_CERTS", "amd_certs"},
+    {"ATTESTD_KDS_URL", "kds_url"},
+    {"ATTESTD_KDS_CACHE", "kds_cache"},
+    {"ATTESTD_SNP_PRODUCT", "snp_product"},
 };
 
 enum {
@@ -282,7 +311,11 @@ enum {
     OPT_VERIFICATION_TIME,
     OPT_PCS_URL,
     OPT_PCS_ROOT_CRL_URL,
-    OPT_COLLATERAL_CACHE
+    OPT_COLLATERAL_CACHE,
+    OPT_AMD_CERTS,
+    OPT_KDS_URL,
+    OPT_KDS_CACHE,
+    OPT_SNP_PRODUCT
 };
 
 static const struct option long_opts[] = {
@@ -300,6 +333,10 @@ static const struct option long_opts[] = {
     {"pcs-root-crl-url", required_argument, NULL, OPT_PCS_ROOT_CRL_URL},
     {"collateral-cache", required_argument, NULL, OPT_COLLATERAL_CACHE},
     {"verification-time", required_argument, NULL, OPT_VERIFICATION_TIME},
+    {"amd-certs", required_argument, NULL, OPT_AMD_CERTS},
+    {"kds-url", required_argument, NULL, OPT_KDS_URL},
+    {"kds-cache", required_argument, NULL, OPT_KDS_CACHE},
+    {"snp-product", required_argument, NULL, OPT_SNP_PRODUCT},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -335,6 +372,14 @@ static const char *key_for_opt(int opt)
         return "collateral_cache";
     case OPT_VERIFICATION_TIME:
         return "verification_time";
+    case OPT_AMD_CERTS:
+        return "amd_certs";
+    case OPT_KDS_URL:
+        return "kds_url";
+    case OPT_KDS_CACHE:
+        return "kds_cache";
+    case OPT_SNP_PRODUCT:
+        return "snp_product";
     }
     return NULL;
 }

@@ -15,10 +15,15 @@
  *   pcs_root_crl_url =                      ; default: Intel's root CA CRL
  *   collateral_cache = /var/cache/attestd   ; default: <data_dir>/collateral-cache
  *   verification_time = 2022-05-01T00:00:00Z ; replay only (tests, demos); default: now
+ *   amd_certs = /etc/attestd/amd            ; SEV-SNP: AMD certificates, file or directory
+ *   kds_url = https://kdsintf.amd.com       ; SEV-SNP: fetch missing VCEKs
+ *   kds_cache = /var/cache/attestd/kds      ; default: <data_dir>/kds-cache
+ *   snp_product = Milan                     ; SEV-SNP: product of v2 reports (default: VCEK)
  * Environment: ATTESTD_CONFIG, ATTESTD_LISTEN, ATTESTD_ISSUER, ATTESTD_DATA_DIR,
  * ATTESTD_LOG_LEVEL, ATTESTD_THREADS, ATTESTD_TLS_CERT, ATTESTD_TLS_KEY, ATTESTD_MAX_BODY,
  * ATTESTD_COLLATERAL, ATTESTD_VERIFICATION_TIME, ATTESTD_PCS_URL, ATTESTD_PCS_ROOT_CRL_URL,
- * ATTESTD_COLLATERAL_CACHE. */
+ * ATTESTD_COLLATERAL_CACHE, ATTESTD_AMD_CERTS, ATTESTD_KDS_URL, ATTESTD_KDS_CACHE,
+ * ATTESTD_SNP_PRODUCT. */
 #ifndef ATT_SERVER_CONFIG_H
 #define ATT_SERVER_CONFIG_H
 
@@ -56,6 +61,12 @@ typedef struct att__config {
      * collateral of its day in tests and demos; 0 = the clock at each request. Never set
      * it in production: expired collateral would be accepted. */
     int64_t verification_time;
+    /* SEV-SNP: AMD certificates (file or directory), a KDS to fetch missing VCEKs from, its
+     * cache directory (default <data_dir>/kds-cache) and a forced product name; "" = none. */
+    char amd_certs[ATT_CONFIG_STR];
+    char kds_url[ATT_CONFIG_STR];
+    char kds_cache[ATT_CONFIG_STR];
+    char snp_product[16];
 } att__config;
 
 /* Result of parsing the command line. */

@@ -439,6 +439,11 @@ static void h_attest(att__req *r, const char *seg)
         json_decref(body);
         return;
     }
+    if (t == ATT_TYPE_SEV_SNP_VM) {
+        att__attest_snp_handle(r, body);
+        json_decref(body);
+        return;
+    }
     json_decref(body);
     att__respond_error(r, 501, "NotImplemented",
                        "attestation of type %s is not available yet in this attestd build",

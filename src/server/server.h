@@ -44,6 +44,12 @@ typedef struct att__app {
     const att__cert *const *anchors;
     size_t n_anchors;
     int64_t verification_time;
+    /* SEV-SNP attestation: AMD certificates loaded at start (--amd-certs; NULL = none), the
+     * KDS fetcher for missing VCEKs (--kds-url; NULL = never fetch) and a forced product
+     * (att__snp_product; 0 = from the report). Immutable while the server runs. */
+    const struct att__snp_certs *snp_certs;
+    struct att__kds *kds;
+    int snp_product;
 } att__app;
 
 /* Known api-version values (reference/maa.md §1.1). */
@@ -113,6 +119,9 @@ void att__tcbbaselines_handle(att__req *r, att__att_type t);
 
 /* POST /attest/TdxVm with the parsed body (borrowed) (attest_tdx.c). Always responds. */
 void att__attest_tdx_handle(att__req *r, const json_t *body);
+
+/* POST /attest/SevSnpVm (attest_snp.c): as att__attest_sgx_handle for SEV-SNP reports. */
+void att__attest_snp_handle(att__req *r, const json_t *body);
 
 /* Issues a token of `kind` for provider p from claims (borrowed) and responds
  * {"token": "..."}; unsecured: an alg none draft-policy token. A provider without a signing

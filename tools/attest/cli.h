@@ -139,5 +139,8 @@ int att_cli_evidence_hcl(const att_cli_ctx *ctx, int argc, char **argv);
 int att_cli_eventlog_show(const att_cli_ctx *ctx, int argc, char **argv);
 int att_cli_eventlog_verify(const att_cli_ctx *ctx, int argc, char **argv);
 int att_cli_ima_show(const att_cli_ctx *ctx, int argc, char **argv);
+/* --type snp of `evidence verify` (cmd_evidence_snp.c): FILE, AMD certificate file or
+ * directory (may be NULL), verification time. Returns the exit code. */
+int att_cli_evidence_verify_snp(const char *file, const char *certs_path, int64_t at);
 
 #endif

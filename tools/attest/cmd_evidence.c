@@ -268,8 +268,17 @@ int att_cli_evidence_verify(const att_cli_ctx *ctx, int argc, char **argv)
     int rc = att_cli_parse(ctx, argc, argv, opts, pos, 1, 1, &npos);
     if (rc >= 0)
         return rc;
+    if (type && strcmp(type, "snp") == 0) {
+        int64_t snp_at = att__now();
+        if (at_text && att__time_parse(at_text, &snp_at) != ATT_OK)
+            return att_cli_usage_error(ctx, "--at '%.64s' is not an RFC 3339 time", at_text);
+        if (root)
+            return att_cli_usage_error(ctx, "--root does not apply to --type snp (AMD roots "
+                                            "are pinned)");
+        return att_cli_evidence_verify_snp(pos[0], collateral, snp_at);
+    }
     if (!type || (strcmp(type, "sgx") != 0 && strcmp(type, "oe") != 0 && strcmp(type, "tdx") != 0))
-        return att_cli_usage_error(ctx, "--type must be 'sgx', 'tdx' or 'oe'");
+        return att_cli_usage_error(ctx, "--type must be 'sgx', 'tdx', 'oe' or 'snp'");
     if (!collateral)
         return att_cli_usage_error(ctx, "--collateral PATH is required");
     int64_t at = att__now();

@@ -142,8 +142,8 @@ static const att_cli_cmd policy_cmds[] = {
 static const att_cli_cmd evidence_cmds[] = {
     {
         .name = "verify",
-        .args = "--type sgx|tdx|oe --collateral PATH FILE",
-        .summary = "verify an SGX or TDX quote or Open Enclave evidence offline",
+        .args = "--type sgx|tdx|oe|snp --collateral PATH FILE",
+        .summary = "verify an SGX/TDX quote, OE evidence or an SEV-SNP report offline",
         .help = "Verifies FILE against Intel DCAP collateral as the service does and\n"
                 "prints JSON: verdict (\"verified\" or \"rejected\"), tcb_status, tcb_date,\n"
                 "advisory_ids, qe_tcb_status, claims and, when rejected, error {code,\n"
@@ -157,9 +157,13 @@ static const att_cli_cmd evidence_cmds[] = {
                 "and quote) or OE evidence (optional attestation header; SGX ECDSA\n"
                 "evidence is the quote followed by its custom-claims buffer, whose\n"
                 "SHA-256 the report data must carry). Claims are OE's (unique_id, ...).\n"
+                "--type snp: FILE is a raw 1184-byte AMD SEV-SNP attestation report;\n"
+                "--collateral (optional) is a file or directory of AMD certificates\n"
+                "holding its VCEK/VLEK (and ASK); the AMD roots are built in. Claims\n"
+                "are MAA's x-ms-sevsnpvm-*; \"snp\" adds product, signer and TCBs.\n"
                 "\n"
                 "Options:\n"
-                "  --type sgx|tdx|oe   the kind of FILE (required)\n"
+                "  --type sgx|tdx|oe|snp the kind of FILE (required)\n"
                 "  --collateral PATH   collateral JSON file or directory (required)\n"
                 "  --at TIME           verify at this RFC 3339 time (default: now)\n"
                 "  --root FILE         trust the root certificate(s) in FILE (PEM or\n"

@@ -11,8 +11,10 @@
 #include "collateral/dcap.h"
 #include "collateral/fetch.h"
 #include "collateral/intel_roots.h"
+#include "collateral/kds.h"
 #include "core/log.h"
 #include "core/timeutil.h"
+#include "evidence/snp/snp.h"
 #include "provider/provider.h"
 #include "server/config.h"
 #include "server/server.h"
@@ -66,6 +68,8 @@ int main(int argc, char **argv)
     att__cert *roots[ATT_INTEL_SGX_ROOT_COUNT] = {NULL};
     att__dcap_store *collateral = NULL;
     att__pcs_fetcher *pcs = NULL;
+    att__snp_certs *snp_certs = NULL;
+    att__kds *kds = NULL;
     att__app app;
     memset(&app, 0, sizeof(app));
     int exit_code = 1;
@@ -139,6 +143,32 @@ int main(int argc, char **argv)
         }
         att__info("collateral fetcher", "pcs_url=%s cache=%s", cfg.pcs_url, cache);
     }
+    /* SEV-SNP: the operator's AMD certificates and the KDS fetcher. */
+    if (cfg.amd_certs[0]) {
+        att_diag_clear(&d);
+        if ((rc = att__snp_certs_load(cfg.amd_certs, &snp_certs, &d)) != ATT_OK) {
+            exit_code = fail("AMD certificates", rc, &d);
+            goto out;
+        }
+        att__info("AMD certificates loaded", "path=%s certificates=%zu", cfg.amd_certs,
+                  att__snp_certs_count(snp_certs));
+    }
+    if (cfg.kds_url[0]) {
+        char kcache[ATT_CONFIG_STR + 32];
+        if (cfg.kds_cache[0])
+            snprintf(kcache, sizeof(kcache), "%s", cfg.kds_cache);
+        else
+            snprintf(kcache, sizeof(kcache), "%s/kds-cache", cfg.data_dir);
+        if (!cfg.kds_cache[0])
+            mkdir(cfg.data_dir, 0700);
+        att__kds_config kc = {.base_url = cfg.kds_url, .cache_dir = kcache};
+        att_diag_clear(&d);
+        if ((rc = att__kds_new(&kc, &kds, &d)) != ATT_OK) {
+            exit_code = fail("KDS fetcher", rc, &d);
+            goto out;
+        }
+        att__info("KDS fetcher", "kds_url=%s cache=%s", cfg.kds_url, kcache);
+    }
     if (cfg.verification_time) {
         char tbuf[32];
         att__warn("fixed verification time",
@@ -184,6 +214,9 @@ int main(int argc, char **argv)
     app.anchors = (const att__cert *const *)roots;
     app.n_anchors = ATT_INTEL_SGX_ROOT_COUNT;
     app.verification_time = cfg.verification_time;
+    app.snp_certs = snp_certs;
+    app.kds = kds;
+    app.snp_product = (int)att__snp_product_parse(cfg.snp_product[0] ? cfg.snp_product : NULL);
     app.store = store;
     app.registry = reg;
     app.signer = signer;
@@ -213,6 +246,8 @@ int main(int argc, char **argv)
 out:
     att__server_stop(srv);
     att__pcs_fetcher_free(pcs);
+    att__kds_free(kds);
+    att__snp_certs_free(snp_certs);
     att__dcap_store_free(collateral);
     for (size_t i = 0; i < ATT_INTEL_SGX_ROOT_COUNT; i++)
         att__cert_free(roots[i]);
