@@ -1,6 +1,7 @@
-/* POST /attest/SgxEnclave and /attest/OpenEnclave (reference/maa.md §1.3, §1.12, §2.10):
- * parse, pick the policy (the provider's compiled one from the snapshot, or a draft),
- * verify with the collateral in memory, evaluate, and answer the token. */
+/* The steps every POST /attest/{type} shares (reference/maa.md §1.12, §2.10): pick the
+ * policy (the provider's compiled one from the snapshot, or a draft), answer rejections,
+ * evaluate, answer the token; and the SgxEnclave / OpenEnclave handler (§1.3): parse,
+ * verify with the collateral in memory, evaluate, answer. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,11 +11,13 @@
 #include "server/server.h"
 #include "token/token.h"
 
-/* Verification failures are the client's (400 InvalidParameter, maa.md §1.12) except
- * resource exhaustion and internal faults. */
-static void respond_verify_error(att__req *r, int rc, const att_diag *d)
+/* ---- the steps every /attest/{type} handler shares ---- */
+
+void att__attest_reject(att__req *r, att__att_type t, int rc, const att_diag *d)
 {
-    if (rc == ATT_ENOMEM || rc == ATT_EINTERNAL || rc == ATT_ECRYPTO) {
+    att__info("attestation rejected", "type=%s reason=%s message=\"%s\"", att__att_type_name(t),
+              d->reason, d->message);
+    if (rc == ATT_ENOMEM || rc == ATT_EINTERNAL || rc == ATT_ECRYPTO || rc == ATT_EBUSY) {
         att__respond_diag(r, rc, d);
         return;
     }
@@ -22,13 +25,73 @@ static void respond_verify_error(att__req *r, int rc, const att_diag *d)
                        d->message[0] ? d->message : att_strerror(rc));
 }
 
-/* x-ms-policy-signer of a stored policy (prepared in the snapshot), as a new reference the
- * request owns, or NULL. */
-static json_t *policy_signer(const att__policy *pol)
+int att__attest_policy_pick(att__req *r, att__att_type t, const char *draft, size_t draft_len,
+                            att__attest_policy *ap)
 {
+    memset(ap, 0, sizeof(*ap));
+    att_diag d;
+    att_diag_clear(&d);
+    if (draft) {
+        int rc = att__policy_compile(draft, draft_len, &ap->compiled_draft, &d);
+        if (rc != ATT_OK) {
+            if (rc == ATT_ENOMEM)
+                att__respond_diag(r, rc, &d);
+            else
+                att__respond_error(r, 400, "PolicyParsingError", "%s", d.message);
+            return 0;
+        }
+        att__policy_hash(draft, draft_len, ap->draft_hash);
+        ap->prog = ap->compiled_draft;
+        ap->hash = ap->draft_hash;
+        ap->draft = 1;
+        return 1;
+    }
+    const att__provider *p = att__req_provider(r);
+    const att__policy *pol = att__provider_policy(p, t);
+    int cerr = ATT_OK;
+    ap->prog = att__policy_compiled(pol, &cerr);
+    if (!ap->prog) {
+        att__respond_error(r, 500, "InternalError",
+                           "the %s policy of provider '%s' is not compiled (%s)",
+                           att__att_type_name(t), att__provider_name(p), att_strerror(cerr));
+        return 0;
+    }
+    ap->hash = att__policy_hash_str(pol);
+    /* x-ms-policy-signer, prepared in the snapshot; the request gets its own copy */
     const json_t *s = att__policy_signer(pol);
-    return s ? json_deep_copy(s) : NULL;
+    ap->signer = s ? json_deep_copy(s) : NULL;
+    return 1;
 }
+
+void att__attest_policy_release(att__attest_policy *ap)
+{
+    json_decref(ap->signer);
+    att__policy_prog_free(ap->compiled_draft);
+    memset(ap, 0, sizeof(*ap));
+}
+
+int att__attest_policy_eval(att__req *r, const att__attest_policy *ap, const att__claimset *in,
+                            att__policy_result *res)
+{
+    att_diag d;
+    att_diag_clear(&d);
+    int rc = att__policy_eval(ap->prog, in, &r->arena, res, &d);
+    if (rc == ATT_EPOLICY)
+        att__respond_error(r, 400, "PolicyEvaluationError", "%s", d.message);
+    else if (rc != ATT_OK)
+        att__respond_diag(r, rc, &d);
+    return rc == ATT_OK;
+}
+
+void att__attest_respond(att__req *r, const att__attest_policy *ap, const json_t *claims)
+{
+    if (!claims)
+        att__respond_error(r, 500, "InternalError", "out of memory");
+    else
+        att__respond_token(r, att__req_provider(r), ATT_TOKEN_ATTESTATION, claims, ap->draft);
+}
+
+/* ---- SgxEnclave, OpenEnclave ---- */
 
 void att__attest_sgx_handle(att__req *r, att__att_type t, const json_t *body)
 {
@@ -38,44 +101,12 @@ void att__attest_sgx_handle(att__req *r, att__att_type t, const json_t *body)
     int rc = att__req_preview(r) ? att__sgx_request_parse_preview(body, t, &r->arena, &req, &d)
                                  : att__sgx_request_parse(body, t, &r->arena, &req, &d);
     if (rc != ATT_OK) {
-        respond_verify_error(r, rc, &d);
+        att__attest_reject(r, t, rc, &d);
         return;
     }
-    const att__provider *p = att__req_provider(r);
-
-    /* The policy: a draft is compiled for this request only; a stored or default policy
-     * was compiled when it entered the snapshot. */
-    att__policy_prog *draft = NULL;
-    const att__policy_prog *prog;
-    char draft_hash[ATT_POLICY_HASH_LEN + 1];
-    const char *hash;
-    json_t *signer = NULL;
-    if (req.draft_policy) {
-        if ((rc = att__policy_compile(req.draft_policy, req.draft_policy_len, &draft, &d)) !=
-            ATT_OK) {
-            if (rc == ATT_ENOMEM)
-                att__respond_diag(r, rc, &d);
-            else
-                att__respond_error(r, 400, "PolicyParsingError", "%s", d.message);
-            return;
-        }
-        att__policy_hash(req.draft_policy, req.draft_policy_len, draft_hash);
-        prog = draft;
-        hash = draft_hash;
-    } else {
-        const att__policy *pol = att__provider_policy(p, t);
-        int cerr = ATT_OK;
-        prog = att__policy_compiled(pol, &cerr);
-        if (!prog) {
-            att__respond_error(r, 500, "InternalError",
-                               "the %s policy of provider '%s' is not compiled (%s)",
-                               att__att_type_name(t), att__provider_name(p), att_strerror(cerr));
-            return;
-        }
-        hash = att__policy_hash_str(pol);
-        signer = policy_signer(pol);
-    }
-
+    att__attest_policy ap;
+    if (!att__attest_policy_pick(r, t, req.draft_policy, req.draft_policy_len, &ap))
+        return;
     att__app *app = r->app;
     att__sgx_context ctx = {.store = app->collateral,
                             .pcs = app->pcs,
@@ -83,11 +114,9 @@ void att__attest_sgx_handle(att__req *r, att__att_type t, const json_t *body)
                             .n_anchors = app->n_anchors,
                             .at = app->verification_time ? app->verification_time : att__now()};
     att__sgx_verified v;
-    rc = att__sgx_verify(&req, &ctx, att__policy_prog_config(prog)->sgx_tcbidentifier, &v, &d);
+    rc = att__sgx_verify(&req, &ctx, att__policy_prog_config(ap.prog)->sgx_tcbidentifier, &v, &d);
     if (rc != ATT_OK) {
-        att__info("attestation rejected", "type=%s reason=%s message=\"%s\"", att__att_type_name(t),
-                  d.reason, d.message);
-        respond_verify_error(r, rc, &d);
+        att__attest_reject(r, t, rc, &d);
         goto out;
     }
     att__claimset in;
@@ -99,23 +128,12 @@ void att__attest_sgx_handle(att__req *r, att__att_type t, const json_t *body)
         goto out;
     }
     att__policy_result res;
-    rc = att__policy_eval(prog, &in, &r->arena, &res, &d);
-    if (rc == ATT_EPOLICY) {
-        att__respond_error(r, 400, "PolicyEvaluationError", "%s", d.message);
-        goto out;
+    if (att__attest_policy_eval(r, &ap, &in, &res)) {
+        json_t *claims = att__sgx_token_claims(&req, &v, &res, ap.hash, ap.signer);
+        att__attest_respond(r, &ap, claims);
+        json_decref(claims);
     }
-    if (rc != ATT_OK) {
-        att__respond_diag(r, rc, &d);
-        goto out;
-    }
-    json_t *claims = att__sgx_token_claims(&req, &v, &res, hash, signer);
-    if (!claims)
-        att__respond_error(r, 500, "InternalError", "out of memory");
-    else
-        att__respond_token(r, p, ATT_TOKEN_ATTESTATION, claims, draft != NULL);
-    json_decref(claims);
 out:
     att__sgx_verified_clear(&v);
-    json_decref(signer);
-    att__policy_prog_free(draft);
+    att__attest_policy_release(&ap);
 }

@@ -208,18 +208,6 @@ json_t *att__tdx_token_claims(const att__sgx_request *req, const att__sgx_verifi
 
 /* ---- HTTP ---- */
 
-/* Verification failures are the client's (400 InvalidParameter, maa.md §1.12) except
- * resource exhaustion and internal faults. */
-static void respond_verify_error(att__req *r, int rc, const att_diag *d)
-{
-    if (rc == ATT_ENOMEM || rc == ATT_EINTERNAL || rc == ATT_ECRYPTO) {
-        att__respond_diag(r, rc, d);
-        return;
-    }
-    att__respond_error(r, 400, "InvalidParameter", "%s",
-                       d->message[0] ? d->message : att_strerror(rc));
-}
-
 void att__attest_tdx_handle(att__req *r, const json_t *body)
 {
     const att__att_type t = ATT_TYPE_TDX_VM;
@@ -228,42 +216,12 @@ void att__attest_tdx_handle(att__req *r, const json_t *body)
     att__sgx_request req;
     int rc = att__sgx_request_parse(body, t, &r->arena, &req, &d);
     if (rc != ATT_OK) {
-        respond_verify_error(r, rc, &d);
+        att__attest_reject(r, t, rc, &d);
         return;
     }
-    const att__provider *p = att__req_provider(r);
-    att__policy_prog *draft = NULL;
-    const att__policy_prog *prog;
-    char draft_hash[ATT_POLICY_HASH_LEN + 1];
-    const char *hash;
-    json_t *signer = NULL;
-    if (req.draft_policy) {
-        if ((rc = att__policy_compile(req.draft_policy, req.draft_policy_len, &draft, &d)) !=
-            ATT_OK) {
-            if (rc == ATT_ENOMEM)
-                att__respond_diag(r, rc, &d);
-            else
-                att__respond_error(r, 400, "PolicyParsingError", "%s", d.message);
-            return;
-        }
-        att__policy_hash(req.draft_policy, req.draft_policy_len, draft_hash);
-        prog = draft;
-        hash = draft_hash;
-    } else {
-        const att__policy *pol = att__provider_policy(p, t);
-        int cerr = ATT_OK;
-        prog = att__policy_compiled(pol, &cerr);
-        if (!prog) {
-            att__respond_error(r, 500, "InternalError",
-                               "the %s policy of provider '%s' is not compiled (%s)",
-                               att__att_type_name(t), att__provider_name(p), att_strerror(cerr));
-            return;
-        }
-        hash = att__policy_hash_str(pol);
-        const json_t *s = att__policy_signer(pol);
-        signer = s ? json_deep_copy(s) : NULL;
-    }
-
+    att__attest_policy ap;
+    if (!att__attest_policy_pick(r, t, req.draft_policy, req.draft_policy_len, &ap))
+        return;
     att__app *app = r->app;
     att__sgx_context ctx = {.store = app->collateral,
                             .pcs = app->pcs,
@@ -273,9 +231,7 @@ void att__attest_tdx_handle(att__req *r, const json_t *body)
     att__sgx_verified v;
     rc = att__tdx_verify(&req, &ctx, &v, &d);
     if (rc != ATT_OK) {
-        att__info("attestation rejected", "type=%s reason=%s message=\"%s\"", att__att_type_name(t),
-                  d.reason, d.message);
-        respond_verify_error(r, rc, &d);
+        att__attest_reject(r, t, rc, &d);
         goto out;
     }
     att__claimset in;
@@ -287,23 +243,12 @@ void att__attest_tdx_handle(att__req *r, const json_t *body)
         goto out;
     }
     att__policy_result res;
-    rc = att__policy_eval(prog, &in, &r->arena, &res, &d);
-    if (rc == ATT_EPOLICY) {
-        att__respond_error(r, 400, "PolicyEvaluationError", "%s", d.message);
-        goto out;
+    if (att__attest_policy_eval(r, &ap, &in, &res)) {
+        json_t *claims = att__tdx_token_claims(&req, &v, &res, ap.hash, ap.signer);
+        att__attest_respond(r, &ap, claims);
+        json_decref(claims);
     }
-    if (rc != ATT_OK) {
-        att__respond_diag(r, rc, &d);
-        goto out;
-    }
-    json_t *claims = att__tdx_token_claims(&req, &v, &res, hash, signer);
-    if (!claims)
-        att__respond_error(r, 500, "InternalError", "out of memory");
-    else
-        att__respond_token(r, p, ATT_TOKEN_ATTESTATION, claims, draft != NULL);
-    json_decref(claims);
 out:
     att__sgx_verified_clear(&v);
-    json_decref(signer);
-    att__policy_prog_free(draft);
+    att__attest_policy_release(&ap);
 }

@@ -18,6 +18,7 @@
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/limits.h"
+#include "policy/policy.h"
 #include "provider/provider.h"
 #include "server/config.h"
 #include "server/metrics.h"
@@ -110,6 +111,34 @@ void att__server_policy_release_hook(void *arg, void *compiled);
 /* The provider answering r (by Host header) in the snapshot r holds; the snapshot is
  * acquired on first use and released when the request ends (routes.c). Never NULL. */
 const att__provider *att__req_provider(att__req *r);
+
+/* ---- the steps every /attest/{type} handler shares (attest_route.c) ---- */
+
+/* The policy an attestation is judged by: a draft compiled for this request, or the
+ * provider's compiled policy for the type from the snapshot. */
+typedef struct att__attest_policy {
+    const att__policy_prog *prog;
+    const char *hash; /* x-ms-policy-hash */
+    json_t *signer;   /* x-ms-policy-signer of a signed stored policy (owned), or NULL */
+    int draft;        /* judged by a draft: the token is unsecured (maa.md §2.10) */
+    att__policy_prog *compiled_draft;
+    char draft_hash[ATT_POLICY_HASH_LEN + 1];
+} att__attest_policy;
+
+/* Picks the policy (draft text or NULL). On failure responds (400 PolicyParsingError for a
+ * draft that does not compile) and returns 0. Release ap with att__attest_policy_release. */
+int att__attest_policy_pick(att__req *r, att__att_type t, const char *draft, size_t draft_len,
+                            att__attest_policy *ap);
+void att__attest_policy_release(att__attest_policy *ap);
+/* Responds to a failed evidence check: 400 InvalidParameter with d's message, except
+ * resource exhaustion and internal faults (maa.md §1.12). Logs the rejection. */
+void att__attest_reject(att__req *r, att__att_type t, int rc, const att_diag *d);
+/* Evaluates ap over the incoming claims. Returns 1 when permitted; otherwise has responded
+ * (400 PolicyEvaluationError with the explanation). */
+int att__attest_policy_eval(att__req *r, const att__attest_policy *ap, const att__claimset *in,
+                            att__policy_result *res);
+/* Answers the attestation token for claims (NULL: out of memory), unsecured for a draft. */
+void att__attest_respond(att__req *r, const att__attest_policy *ap, const json_t *claims);
 
 /* POST /attest/SgxEnclave and /attest/OpenEnclave with the parsed body (borrowed):
  * verification, policy evaluation and the token (attest_route.c). Always responds. */
