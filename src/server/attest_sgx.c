@@ -91,12 +91,6 @@ static int parse_data(const json_t *body, const char *name, att__arena *a, att__
     return ATT_OK;
 }
 
-int att__attest_data_parse(const json_t *body, const char *name, att__arena *a, att__sgx_data *out,
-                           att_diag *d)
-{
-    return parse_data(body, name, a, out, d);
-}
-
 /* The evidence member `field`: a quote (SgxEnclave) or an OE report (OpenEnclave), whose
  * quote is then located. */
 static int parse_evidence(const json_t *body, att__att_type t, const char *field, att__arena *a,
@@ -140,14 +134,15 @@ int att__sgx_request_parse_preview(const json_t *body, att__att_type t, att__are
     return ATT_OK;
 }
 
-int att__sgx_request_parse(const json_t *body, att__att_type t, att__arena *a,
-                           att__sgx_request *out, att_diag *d)
+int att__attest_common_parse(const json_t *body, att__arena *a, att__sgx_data *runtime,
+                             att__sgx_data *inittime, const char **draft, size_t *draft_len,
+                             const char **nonce, att_diag *d)
 {
-    int rc = parse_evidence(body, t, t == ATT_TYPE_OPEN_ENCLAVE ? "report" : "quote", a, out, d);
-    if (rc != ATT_OK)
-        return rc;
-    if ((rc = parse_data(body, "runtimeData", a, &out->runtime, d)) != ATT_OK ||
-        (rc = parse_data(body, "initTimeData", a, &out->inittime, d)) != ATT_OK)
+    *draft = *nonce = NULL;
+    *draft_len = 0;
+    int rc;
+    if ((rc = parse_data(body, "runtimeData", a, runtime, d)) != ATT_OK ||
+        (rc = parse_data(body, "initTimeData", a, inittime, d)) != ATT_OK)
         return rc;
     const char *s;
     if ((rc = att__reqjson_string(body, "draftPolicyForAttestation", 0, &s, d)) != ATT_OK)
@@ -158,17 +153,26 @@ int att__sgx_request_parse(const json_t *body, att__att_type t, att__arena *a,
             return att_diag_fail(d, ATT_ELIMIT, "request.field.size", "draftPolicyForAttestation",
                                  "field 'draftPolicyForAttestation' is %zu bytes, at most %u", n,
                                  ATT_MAX_POLICY_TEXT);
-        out->draft_policy = att__arena_strndup(a, s, n);
-        out->draft_policy_len = n;
-        if (!out->draft_policy)
+        if (!(*draft = att__arena_strndup(a, s, n)))
             return att_diag_fail(d, ATT_ENOMEM, "request.memory", "draftPolicyForAttestation",
                                  "out of memory");
+        *draft_len = n;
     }
     if ((rc = att__reqjson_string(body, "nonce", 0, &s, d)) != ATT_OK)
         return rc;
-    if (s && !(out->nonce = att__arena_strdup(a, s)))
+    if (s && !(*nonce = att__arena_strdup(a, s)))
         return att_diag_fail(d, ATT_ENOMEM, "request.memory", "nonce", "out of memory");
     return ATT_OK;
+}
+
+int att__sgx_request_parse(const json_t *body, att__att_type t, att__arena *a,
+                           att__sgx_request *out, att_diag *d)
+{
+    int rc = parse_evidence(body, t, t == ATT_TYPE_OPEN_ENCLAVE ? "report" : "quote", a, out, d);
+    if (rc != ATT_OK)
+        return rc;
+    return att__attest_common_parse(body, a, &out->runtime, &out->inittime, &out->draft_policy,
+                                    &out->draft_policy_len, &out->nonce, d);
 }
 
 /* ---- verification ---- */

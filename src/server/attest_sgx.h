@@ -43,10 +43,12 @@ typedef struct att__sgx_request {
     const char *nonce; /* or NULL */
 } att__sgx_request;
 
-/* runtimeData / initTimeData member `name` of body ({data, dataType}, MAA-leniently), copied
- * into arena a; absent or null leaves out->present 0. Shared by every attestation type. */
-int att__attest_data_parse(const json_t *body, const char *name, att__arena *a, att__sgx_data *out,
-                           att_diag *d);
+/* The members every attestation body shares, MAA-leniently: runtimeData, initTimeData
+ * (also spelled inittimeData), draftPolicyForAttestation (at most ATT_MAX_POLICY_TEXT
+ * bytes) and nonce; everything copied into arena a, absent ones NULL / not present. */
+int att__attest_common_parse(const json_t *body, att__arena *a, att__sgx_data *runtime,
+                             att__sgx_data *inittime, const char **draft, size_t *draft_len,
+                             const char **nonce, att_diag *d);
 /* The JSON value of dataType-JSON data (trailing NULs ignored); *out is a new reference.
  * ATT_EPARSE naming `name` when it is not JSON, ATT_ELIMIT when it nests deeper than
  * ATT_MAX_JSON_DEPTH. */

@@ -89,33 +89,8 @@ int att__snp_request_parse(const json_t *body, att__arena *a, att__snp_request *
         out->chain_len = cn;
     }
 data:
-    if ((rc = att__attest_data_parse(body, "runtimeData", a, &out->runtime, d)) != ATT_OK)
-        return rc;
-    if (att__reqjson_get(body, "initTimeData"))
-        rc = att__attest_data_parse(body, "initTimeData", a, &out->inittime, d);
-    else
-        rc = att__attest_data_parse(body, "inittimeData", a, &out->inittime, d);
-    if (rc != ATT_OK)
-        return rc;
-    const char *s;
-    if ((rc = att__reqjson_string(body, "draftPolicyForAttestation", 0, &s, d)) != ATT_OK)
-        return rc;
-    if (s) {
-        size_t n = json_string_length(att__reqjson_get(body, "draftPolicyForAttestation"));
-        if (n > ATT_MAX_POLICY_TEXT)
-            return att_diag_fail(d, ATT_ELIMIT, "request.field.size", "draftPolicyForAttestation",
-                                 "field 'draftPolicyForAttestation' is %zu bytes, at most %u", n,
-                                 ATT_MAX_POLICY_TEXT);
-        if (!(out->draft_policy = att__arena_strndup(a, s, n)))
-            return att_diag_fail(d, ATT_ENOMEM, "request.memory", "draftPolicyForAttestation",
-                                 "out of memory");
-        out->draft_policy_len = n;
-    }
-    if ((rc = att__reqjson_string(body, "nonce", 0, &s, d)) != ATT_OK)
-        return rc;
-    if (s && !(out->nonce = att__arena_strdup(a, s)))
-        return att_diag_fail(d, ATT_ENOMEM, "request.memory", "nonce", "out of memory");
-    return ATT_OK;
+    return att__attest_common_parse(body, a, &out->runtime, &out->inittime, &out->draft_policy,
+                                    &out->draft_policy_len, &out->nonce, d);
 }
 
 /* ---- verification ---- */
