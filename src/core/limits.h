@@ -68,6 +68,18 @@
 #define ATT_MAX_EVENTLOG_EVENTS 10000u
 #define ATT_MAX_IMA_ENTRIES     200000u
 
+/* Bytes of one TCG event log: real UEFI logs are 10-75 KB (the largest vector, a Windows
+ * PC with option ROMs, is 72 KB); Windows logs with many drivers reach a few hundred KB.
+ * 4 MiB is far above that and within ATT_MAX_REQUEST_BODY. */
+#define ATT_MAX_EVENTLOG_BYTES (4u * 1024u * 1024u)
+/* Bytes of one event's data: the largest real events are dbx (~15 KB) and SIPA
+ * containers; 1 MiB bounds one allocation-free slice. */
+#define ATT_MAX_EVENTLOG_EVENT_DATA (1024u * 1024u)
+/* Bytes of one IMA measurement list (ASCII or binary): ~140 bytes per ASCII entry times
+ * ATT_MAX_IMA_ENTRIES would be 28 MB; lists are sent incrementally in practice, and the
+ * whole request is bounded by ATT_MAX_REQUEST_BODY anyway, so 8 MiB. */
+#define ATT_MAX_IMA_LOG_BYTES (8u * 1024u * 1024u)
+
 /* JSON nesting depth accepted in any request body; real bodies nest < 8 deep. Deep
  * nesting is only useful to exhaust a recursive parser's stack. */
 #define ATT_MAX_JSON_DEPTH 32u
@@ -138,6 +150,8 @@ _Static_assert(ATT_MAX_REQUEST_BODY < ATT_ARENA_MAX, "arena holds a decoded body
 _Static_assert(ATT_MAX_POLICY_COMBINATIONS <= ATT_MAX_POLICY_SEARCH, "search covers combinations");
 _Static_assert(ATT_MAX_POLICY_FUNC_ARGS >= 2, "the 1.2 functions take up to two arguments");
 _Static_assert(ATT_MAX_PCK_CACHE >= 64u, "PCK cache holds at least a few entries per shard");
+_Static_assert(ATT_MAX_EVENTLOG_BYTES <= ATT_MAX_REQUEST_BODY, "event log fits a request");
+_Static_assert(ATT_MAX_EVENTLOG_EVENT_DATA <= ATT_MAX_EVENTLOG_BYTES, "event within log");
 _Static_assert(ATT_MAX_OE_CLAIMS <= ATT_MAX_CLAIMS_PER_TOKEN, "OE claims fit in a token");
 
 _Static_assert(ATT_PCS_CONNECT_TIMEOUT_MS <= ATT_PCS_TOTAL_TIMEOUT_MS, "connect within total");
