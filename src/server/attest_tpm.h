@@ -23,8 +23,9 @@
 
 /* Challenge size: the credential a TPM activates is at most the EK nameAlg digest (32). */
 #define ATT_TPM_CHALLENGE_LEN 32
-/* Largest TPM object Name: u16 alg + SHA-512 digest. */
-#define ATT_TPM_NAME_MAX 66
+/* Largest TPM object Name: u16 alg + SHA-512 digest (quote.h's ATT_TPM_NAME_MAX; not
+ * included here because eventlog.h repeats some of quote.h's names). */
+#define ATT_TPM_CTX_NAME_MAX 66
 /* Default service_context lifetime (seconds) between init and request. */
 #define ATT_TPM_CONTEXT_LIFETIME 300
 /* At most this many unexpired consumed contexts are remembered (single use); beyond it
@@ -42,7 +43,7 @@ typedef struct att__tpm_context {
     uint8_t id[16]; /* random; the single-use key */
     int64_t issued, expires;
     uint8_t challenge[ATT_TPM_CHALLENGE_LEN];
-    uint8_t ak_name[ATT_TPM_NAME_MAX]; /* ekcert: Name of the AK bound at init */
+    uint8_t ak_name[ATT_TPM_CTX_NAME_MAX]; /* ekcert: Name of the AK bound at init */
     size_t ak_name_len;
     uint8_t ek_cert_sha256[32]; /* ekcert: the EK certificate validated at init */
 } att__tpm_context;
@@ -71,5 +72,82 @@ int att__tpm_context_open(const att__tpm_service *s, const char *text, size_t n,
  * the table is full. */
 int att__tpm_context_consume(att__tpm_service *s, const att__tpm_context *c, int64_t now,
                              att_diag *d);
+
+/* ---- the request message (attest_tpm_req.c) ---- */
+
+/* One PCR value the client reports (pcrs[].values[]). */
+typedef struct att__tpm_pcr_value {
+    uint16_t alg; /* TPM_ALG_ID of the bank */
+    unsigned index;
+    const uint8_t *digest; /* arena */
+    size_t len;
+} att__tpm_pcr_value;
+
+/* A parsed and signature-checked request (JWS body, maa.md §1.6). Byte fields are decoded
+ * into the request arena; json fields borrow from body. */
+typedef struct att__tpm_request {
+    int version;  /* 1: typ attReq (attest_key); 2: attReqV2 (request_key) */
+    json_t *body; /* owned reference: the JWS payload */
+    const char *att_type;
+    const char *service_context;
+    size_t service_context_len;
+    const uint8_t *challenge;
+    size_t challenge_len;
+    const char *rp_data;     /* as sent (base64url text), NULL when absent */
+    const json_t *jwk;       /* the key that signed the JWS */
+    const char *jwk_text;    /* its canonical JSON (compact, sorted keys): what the quote binds */
+    uint16_t quote_hash_alg; /* request_key.info.tpm_quote.hash_alg (TPM_ALG_ID) */
+    const uint8_t *quote, *signature, *aik_pub, *aik_cert, *tcg_log, *ima_log;
+    size_t quote_len, signature_len, aik_pub_len, aik_cert_len, tcg_log_len, ima_log_len;
+    att__tpm_pcr_value *pcrs;
+    size_t n_pcrs;
+    const json_t *custom_claims; /* [{"name","value","value_type"}] or NULL */
+} att__tpm_request;
+
+/* The outer message: {"data": b64url({"payload": {...}})}. *payload is a new reference
+ * (caller decrefs); *kind is 1 for init ("type"), 2 for request ("request"). */
+int att__tpm_message_parse(const json_t *body, json_t **payload, int *kind, att_diag *d);
+/* Parses payload.request: the JWS (alg PS256 or RS256, typ attReq/attReqV2), its key, the
+ * signature, then the body's fields. */
+int att__tpm_request_parse(const json_t *payload, att__arena *a, att__tpm_request *out,
+                           att_diag *d);
+void att__tpm_request_clear(att__tpm_request *r);
+
+/* ---- verification (attest_tpm_verify.c: quotes and AK binding) ---- */
+
+/* What the quote proved, for the event log and the claims. */
+typedef struct att__tpm_quoted {
+    int aik_validated;     /* AIK certificate chain (aikcert) or EK activation (ekcert) */
+    char aik_pub_hash[48]; /* base64 SHA-256 of the AK's DER SubjectPublicKeyInfo */
+    const char *binding;   /* "aik_cert", "ek_cert", or "none" */
+    uint32_t reset_count, restart_count;
+    uint64_t firmware_version;
+    size_t n_banks;
+    uint16_t bank_alg[5];
+    uint32_t bank_mask[5];
+    uint8_t values[5][24][64]; /* quoted PCR values (verified against pcrDigest) */
+} att__tpm_quoted;
+
+/* Init with an EK certificate: validates ek_cert (DER) against the EK anchors and the EK
+ * public (TPM2B_PUBLIC), checks the AK public (TPM2B_PUBLIC), and makes the credential that
+ * carries c->challenge to that AK in that TPM; fills c's AK name and EK hash. *credential
+ * is a new JSON object {"id_object","encrypted_secret"} (base64url TPM2B blobs). */
+int att__tpm_init_ek(const att__tpm_service *s, const uint8_t *ek_cert, size_t ek_cert_len,
+                     const uint8_t *ek_pub, size_t ek_pub_len, const uint8_t *ak_pub,
+                     size_t ak_pub_len, int64_t now, att__tpm_context *c, json_t **credential,
+                     att_diag *d);
+/* Verifies the quote: the AK, its binding (AIK certificate, or the AK bound at init), the
+ * nonce H(jwk_text || 0x00 || challenge), the PCR values and the required PCR mask. */
+int att__tpm_verify_quote(const att__tpm_service *s, const att__tpm_request *r,
+                          const att__tpm_context *c, int require_valid_aik_cert,
+                          uint32_t required_pcr_mask, int64_t now, att__tpm_quoted *q, att_diag *d);
+
+/* ---- event log and IMA (attest_tpm_log.c) ---- */
+
+/* Parses the TCG log (and IMA list), verifies them against the quoted PCRs, and adds the
+ * incoming claims to `claims` (JSON object: secureBootEnabled, bootDebuggingDisabled, ...,
+ * events, bootEvents, pcrs). No log: only the PCR claims. */
+int att__tpm_log_claims(const att__tpm_request *r, const att__tpm_quoted *q, json_t *claims,
+                        att_diag *d);
 
 #endif

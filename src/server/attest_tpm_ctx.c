@@ -8,6 +8,7 @@
 
 #include "core/codec.h"
 #include "core/cursor.h"
+#include "core/limits.h"
 #include "crypto/aead.h"
 
 struct consumed {
@@ -27,7 +28,7 @@ struct att__tpm_service {
 
 /* Sealed layout: version byte, IV, ciphertext of the fixed plaintext, tag. */
 #define CTX_VERSION 1u
-#define PT_LEN      (1 + 1 + 16 + 8 + 8 + ATT_TPM_CHALLENGE_LEN + 2 + ATT_TPM_NAME_MAX + 32)
+#define PT_LEN      (1 + 1 + 16 + 8 + 8 + ATT_TPM_CHALLENGE_LEN + 2 + ATT_TPM_CTX_NAME_MAX + 32)
 #define SEALED_LEN  (1 + ATT_AEAD_IV_LEN + PT_LEN + ATT_AEAD_TAG_LEN)
 static const char AAD[] = "attestd tpm service_context v1";
 
@@ -119,7 +120,7 @@ int att__tpm_context_seal(const att__tpm_service *s, const att__tpm_context *c, 
 {
     uint8_t pt[PT_LEN], sealed[SEALED_LEN];
     *out = NULL;
-    if (c->ak_name_len > ATT_TPM_NAME_MAX)
+    if (c->ak_name_len > ATT_TPM_CTX_NAME_MAX)
         return att_diag_fail(d, ATT_EINVAL, "tpm.context", "ak_name", "AK name too long");
     memset(pt, 0, sizeof(pt));
     uint8_t *p = pt;
@@ -130,7 +131,7 @@ int att__tpm_context_seal(const att__tpm_service *s, const att__tpm_context *c, 
     put_be(p, (uint64_t)c->expires, 8), p += 8;
     memcpy(p, c->challenge, ATT_TPM_CHALLENGE_LEN), p += ATT_TPM_CHALLENGE_LEN;
     put_be(p, c->ak_name_len, 2), p += 2;
-    memcpy(p, c->ak_name, c->ak_name_len), p += ATT_TPM_NAME_MAX;
+    memcpy(p, c->ak_name, c->ak_name_len), p += ATT_TPM_CTX_NAME_MAX;
     memcpy(p, c->ek_cert_sha256, 32);
     sealed[0] = (uint8_t)CTX_VERSION;
     int rc = att__random(sealed + 1, ATT_AEAD_IV_LEN);
@@ -187,10 +188,10 @@ int att__tpm_context_open(const att__tpm_service *s, const char *text, size_t n,
     if (rc == ATT_OK)
         rc = att__cur_u16be(&cur, &nlen);
     if (rc == ATT_OK)
-        rc = att__cur_bytes(&cur, ATT_TPM_NAME_MAX, &name);
+        rc = att__cur_bytes(&cur, ATT_TPM_CTX_NAME_MAX, &name);
     if (rc == ATT_OK)
         rc = att__cur_bytes(&cur, 32, &ek);
-    if (rc != ATT_OK || nlen > ATT_TPM_NAME_MAX ||
+    if (rc != ATT_OK || nlen > ATT_TPM_CTX_NAME_MAX ||
         (mode != ATT_TPM_MODE_AIKCERT && mode != ATT_TPM_MODE_EKCERT)) {
         att__cleanse(pt, sizeof(pt));
         return att_diag_fail(d, ATT_EINTERNAL, "tpm.context.format", "service_context",
@@ -209,8 +210,7 @@ int att__tpm_context_open(const att__tpm_service *s, const char *text, size_t n,
         return att_diag_fail(d, ATT_EEXPIRED, "tpm.context.expired", "service_context",
                              "service_context expired %lld s ago (challenges are valid for "
                              "%lld s): start again with an init message",
-                             (long long)(now - c->expires),
-                             (long long)(c->expires - c->issued));
+                             (long long)(now - c->expires), (long long)(c->expires - c->issued));
     return ATT_OK;
 }
 

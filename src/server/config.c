@@ -42,6 +42,11 @@ static const char usage[] =
     "                          judge evidence and collateral at this fixed time instead\n"
     "                          of now: for replaying recorded evidence in tests and\n"
     "                          demos only                     (ATTESTD_VERIFICATION_TIME)\n"
+    "      --tpm-ek-ca FILE    PEM CAs trusted for TPM EK certificates (ATTESTD_TPM_EK_CA)\n"
+    "      --tpm-aik-ca FILE   PEM CAs trusted for TPM AIK certificates (ATTESTD_TPM_AIK_CA)\n"
+    "      --tpm-challenge-lifetime SECONDS\n"
+    "                          TPM challenge validity, default 300\n"
+    "                          (ATTESTD_TPM_CHALLENGE_LIFETIME)\n"
     "  -h, --help              this text\n"
     "  -V, --version           print the version\n"
     "\n"
@@ -207,6 +212,17 @@ int att__config_set(att__config *cfg, const char *key, const char *value, const 
         cfg->verification_time = t;
         return ATT_OK;
     }
+    if (strcmp(key, "tpm_ek_ca") == 0)
+        return set_str(cfg->tpm_ek_ca, sizeof(cfg->tpm_ek_ca), value, origin, d);
+    if (strcmp(key, "tpm_aik_ca") == 0)
+        return set_str(cfg->tpm_aik_ca, sizeof(cfg->tpm_aik_ca), value, origin, d);
+    if (strcmp(key, "tpm_challenge_lifetime") == 0) {
+        if (parse_uint(value, 1, 86400, &v))
+            return att_diag_fail(d, ATT_EINVAL, "config.tpm_challenge_lifetime", origin,
+                                 "%s: '%s' is not a number of seconds 1-86400", origin, value);
+        cfg->tpm_challenge_lifetime = (int64_t)v;
+        return ATT_OK;
+    }
     return att_diag_fail(d, ATT_EINVAL, "config.unknown_key", origin, "%s: unknown setting '%s'",
                          origin, key);
 }
@@ -272,6 +288,9 @@ static const struct {
     {"ATTESTD_PCS_URL", "pcs_url"},
     {"ATTESTD_PCS_ROOT_CRL_URL", "pcs_root_crl_url"},
     {"ATTESTD_COLLATERAL_CACHE", "collateral_cache"},
+    {"ATTESTD_TPM_EK_CA", "tpm_ek_ca"},
+    {"ATTESTD_TPM_AIK_CA", "tpm_aik_ca"},
+    {"ATTESTD_TPM_CHALLENGE_LIFETIME", "tpm_challenge_lifetime"},
 };
 
 enum {
@@ -282,7 +301,10 @@ enum {
     OPT_VERIFICATION_TIME,
     OPT_PCS_URL,
     OPT_PCS_ROOT_CRL_URL,
-    OPT_COLLATERAL_CACHE
+    OPT_COLLATERAL_CACHE,
+    OPT_TPM_EK_CA,
+    OPT_TPM_AIK_CA,
+    OPT_TPM_CHALLENGE_LIFETIME
 };
 
 static const struct option long_opts[] = {
@@ -300,6 +322,9 @@ static const struct option long_opts[] = {
     {"pcs-root-crl-url", required_argument, NULL, OPT_PCS_ROOT_CRL_URL},
     {"collateral-cache", required_argument, NULL, OPT_COLLATERAL_CACHE},
     {"verification-time", required_argument, NULL, OPT_VERIFICATION_TIME},
+    {"tpm-ek-ca", required_argument, NULL, OPT_TPM_EK_CA},
+    {"tpm-aik-ca", required_argument, NULL, OPT_TPM_AIK_CA},
+    {"tpm-challenge-lifetime", required_argument, NULL, OPT_TPM_CHALLENGE_LIFETIME},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -335,6 +360,12 @@ static const char *key_for_opt(int opt)
         return "collateral_cache";
     case OPT_VERIFICATION_TIME:
         return "verification_time";
+    case OPT_TPM_EK_CA:
+        return "tpm_ek_ca";
+    case OPT_TPM_AIK_CA:
+        return "tpm_aik_ca";
+    case OPT_TPM_CHALLENGE_LIFETIME:
+        return "tpm_challenge_lifetime";
     }
     return NULL;
 }

@@ -15,6 +15,9 @@
  *   pcs_root_crl_url =                      ; default: Intel's root CA CRL
  *   collateral_cache = /var/cache/attestd   ; default: <data_dir>/collateral-cache
  *   verification_time = 2022-05-01T00:00:00Z ; replay only (tests, demos); default: now
+ *   tpm_ek_ca = /etc/attestd/tpm-ek-ca.pem   ; TPM: EK certificate CAs (init "ekcert")
+ *   tpm_aik_ca = /etc/attestd/tpm-aik-ca.pem ; TPM: AIK certificate CAs
+ *   tpm_challenge_lifetime = 300             ; TPM: seconds a challenge stays valid
  * Environment: ATTESTD_CONFIG, ATTESTD_LISTEN, ATTESTD_ISSUER, ATTESTD_DATA_DIR,
  * ATTESTD_LOG_LEVEL, ATTESTD_THREADS, ATTESTD_TLS_CERT, ATTESTD_TLS_KEY, ATTESTD_MAX_BODY,
  * ATTESTD_COLLATERAL, ATTESTD_VERIFICATION_TIME, ATTESTD_PCS_URL, ATTESTD_PCS_ROOT_CRL_URL,
@@ -56,6 +59,12 @@ typedef struct att__config {
      * collateral of its day in tests and demos; 0 = the clock at each request. Never set
      * it in production: expired collateral would be accepted. */
     int64_t verification_time;
+    /* TPM attestation: PEM bundles of the CAs trusted for EK certificates (init type
+     * "ekcert") and AIK certificates; "" = none. tpm_challenge_lifetime: seconds a
+     * service_context stays valid (0 = ATT_TPM_CONTEXT_LIFETIME, 300). */
+    char tpm_ek_ca[ATT_CONFIG_STR];
+    char tpm_aik_ca[ATT_CONFIG_STR];
+    int64_t tpm_challenge_lifetime;
 } att__config;
 
 /* Result of parsing the command line. */

@@ -44,6 +44,9 @@ typedef struct att__app {
     const att__cert *const *anchors;
     size_t n_anchors;
     int64_t verification_time;
+    /* TPM attestation (/attest/Tpm): the service_context key and the EK / AIK trust
+     * anchors; NULL = not configured (501). Owned by the caller of att__server_start. */
+    struct att__tpm_service *tpm;
 } att__app;
 
 /* Known api-version values (reference/maa.md §1.1). */
@@ -105,6 +108,10 @@ const att__provider *att__req_provider(att__req *r);
 /* POST /attest/SgxEnclave and /attest/OpenEnclave with the parsed body (borrowed):
  * verification, policy evaluation and the token (attest_route.c). Always responds. */
 void att__attest_sgx_handle(att__req *r, att__att_type t, const json_t *body);
+
+/* POST /attest/Tpm with the parsed body (borrowed): the init and request rounds
+ * (attest_tpm.c). Always responds. */
+void att__attest_tpm_handle(att__req *r, const json_t *body);
 
 /* Issues a token of `kind` for provider p from claims (borrowed) and responds
  * {"token": "..."}; unsecured: an alg none draft-policy token. A provider without a signing
