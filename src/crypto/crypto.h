@@ -117,6 +117,29 @@ int att__rsa_pss_verify(const att__pkey *k, att__hash_alg alg, const void *msg, 
 int att__rsa_pkcs1_sign(const att__pkey *k, att__hash_alg alg, const void *msg, size_t n,
                         uint8_t **sig, size_t *siglen);
 
+/* ---- encryption and key agreement (kex.c) ---- */
+
+/* HMAC-alg(key, msg) into out (att__hash_len(alg) bytes). */
+int att__hmac(att__hash_alg alg, const uint8_t *key, size_t key_len, const void *msg, size_t n,
+              uint8_t *out);
+/* AES-CFB (CFB128) encryption; key_len 16, 24 or 32 selects AES-128/192/256. out may equal
+ * in. n bytes in, n bytes out. */
+int att__aes_cfb_encrypt(const uint8_t *key, size_t key_len, const uint8_t iv[16],
+                         const uint8_t *in, size_t n, uint8_t *out);
+/* RSAES-OAEP encryption with hash alg for OAEP and MGF1 and the given label (label_len
+ * bytes, any content including a trailing NUL; 0 for none). Writes at most cap bytes;
+ * ATT_ELIMIT when the ciphertext would not fit. */
+int att__rsa_oaep_encrypt(const att__pkey *k, att__hash_alg alg, const void *label,
+                          size_t label_len, const uint8_t *in, size_t n, uint8_t *out, size_t cap,
+                          size_t *out_len);
+/* One-pass ECDH with a fresh ephemeral key on peer's curve (P-256/P-384): the shared
+ * secret Z (the x coordinate, *z_len bytes) and the ephemeral public point x || y (without
+ * the 0x04 prefix, *xy_len bytes). The ephemeral private key never leaves this call. */
+int att__ecdh_ephemeral(const att__pkey *peer, uint8_t *z, size_t z_cap, size_t *z_len,
+                        uint8_t *eph_xy, size_t xy_cap, size_t *xy_len);
+/* 1 when a and b are the same public key (type, parameters and value), else 0. */
+int att__pkey_public_equal(const att__pkey *a, const att__pkey *b);
+
 /* ---- certificates and CRLs ---- */
 
 typedef struct x509_st att__cert;    /* an OpenSSL X509 */

@@ -94,7 +94,9 @@ typedef struct att__tpm_public {
     size_t name_len;
     uint8_t raw[ATT_TPM_PUBLIC_MAX]; /* the TPMT_PUBLIC bytes (no TPM2B size prefix) */
     size_t raw_len;
-    att__pkey *key; /* the public key (owned; freed by att__tpm_public_clear) */
+    att__pkey *key;         /* the public key (owned; freed by att__tpm_public_clear) */
+    uint8_t ecc_xy[2 * 66]; /* ECC: x || y, each left-padded to ecc_field bytes */
+    size_t ecc_field;       /* ECC: coordinate size (32 for P-256), 0 for RSA */
 } att__tpm_public;
 
 /* Encodings of a public area. AUTO takes a TPM2B_PUBLIC when the first two bytes equal
@@ -130,7 +132,7 @@ void att__tpm_hierarchy_qn(uint32_t handle, uint8_t out[4]);
 
 /* TPM hash algorithm ID -> att__hash_alg; 0 when unknown. */
 att__hash_alg att__tpm_hash_alg(uint16_t tpm_alg);
-/* "sha1", "sha256", ... or "0x...." (static storage; not thread-safe for unknown IDs). */
+/* "sha1", "sha256", "rsassa", ... or "unknown" (static strings). */
 const char *att__tpm_alg_name(uint16_t tpm_alg);
 
 /* ---- TPMS_ATTEST and TPMT_SIGNATURE ---- */
