@@ -31,6 +31,9 @@ size_t att__hash_len(att__hash_alg alg);
 /* One-shot digest into out (att__hash_len(alg) bytes). */
 int att__hash(att__hash_alg alg, const void *data, size_t n, uint8_t *out);
 
+/* SM3-256 one-shot (TPM PCR banks only); ATT_EUNSUPPORTED when OpenSSL lacks SM3. */
+int att__sm3_256(const void *data, size_t n, uint8_t out[32]);
+
 /* Incremental digest. */
 typedef struct att__hash_ctx att__hash_ctx;
 int att__hash_new(att__hash_alg alg, att__hash_ctx **ctx);

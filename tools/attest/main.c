@@ -181,6 +181,55 @@ static const att_cli_cmd tpm_cmds[] = {
     {.name = NULL},
 };
 
+static const att_cli_cmd eventlog_cmds[] = {
+    {
+        .name = "show",
+        .args = "[OPTIONS] FILE",
+        .summary = "parse and replay a TCG event log, show what it proves",
+        .help = "Parses the binary TCG PC Client event log in FILE ('-' for stdin; e.g.\n"
+                "/sys/kernel/security/tpm0/binary_bios_measurements), SHA-1 or crypto-agile,\n"
+                "replays every PCR bank it carries and prints the boot facts drawn from\n"
+                "events whose digest is the hash of their data: Secure Boot state and\n"
+                "PK/KEK/db/dbx, authorities, EFI actions, boot applications, kernel command\n"
+                "line, Windows SIPA flags, and diagnostics (digest mismatches, quirks).\n"
+                "\n"
+                "Options:\n"
+                "  --json       print {\"format\",\"events\",\"pcrs\":{bank:{index:hex}},\n"
+                "               \"secure_boot\":true|false|null,\"diagnostics\":[...]}\n"
+                "  --pcrs       also list the replayed PCRs (text output)\n"
+                "  --maa        print the MAA policy 1.2 claims {\"events\":...,\"pcrs\":...}\n"
+                "  -h, --help   show this help\n"
+                "\n"
+                "Exit codes: 0 parsed, 1 parsed with error diagnostics (e.g. a digest that\n"
+                "does not match its data), 2 malformed log or usage error, 3 cannot read FILE.\n",
+        .run = att_cli_eventlog_show,
+    },
+    {.name = NULL},
+};
+
+static const att_cli_cmd ima_cmds[] = {
+    {
+        .name = "show",
+        .args = "[OPTIONS] FILE",
+        .summary = "parse an IMA measurement list, replay PCR 10",
+        .help = "Parses the Linux IMA measurement list in FILE ('-' for stdin), ASCII\n"
+                "(ascii_runtime_measurements) or binary (binary_runtime_measurements),\n"
+                "templates ima, ima-ng and ima-sig; checks every template hash, replays PCR 10\n"
+                "in the SHA-1 and SHA-256 banks and lists boot_aggregate and the kernel\n"
+                "modules loaded.\n"
+                "\n"
+                "Options:\n"
+                "  --json       print JSON instead of text\n"
+                "  --entries    with --json, also list every entry\n"
+                "  -h, --help   show this help\n"
+                "\n"
+                "Exit codes: 0 parsed and consistent, 1 violations, bad template hashes or\n"
+                "entries outside PCR 10, 2 malformed list or usage error, 3 cannot read FILE.\n",
+        .run = att_cli_ima_show,
+    },
+    {.name = NULL},
+};
+
 static const att_cli_cmd commands[] = {
     {
         .name = "tpm",
@@ -210,6 +259,20 @@ static const att_cli_cmd commands[] = {
         .summary = "verify attestation evidence offline",
         .help = "Evidence is an Intel DCAP quote or Open Enclave report/evidence.\n",
         .sub = evidence_cmds,
+    },
+    {
+        .name = "eventlog",
+        .args = "COMMAND ...",
+        .summary = "inspect TPM (TCG PC Client) event logs offline",
+        .help = "Event logs are the measured-boot logs a TPM's PCRs are extended from.\n",
+        .sub = eventlog_cmds,
+    },
+    {
+        .name = "ima",
+        .args = "COMMAND ...",
+        .summary = "inspect Linux IMA measurement lists offline",
+        .help = "IMA lists record every file the kernel measured into PCR 10.\n",
+        .sub = ima_cmds,
     },
     {
         .name = "jwks",
