@@ -394,7 +394,7 @@ int att_tpm_attest(const char *base_url, const att_tpm_options *o, char **token,
     if (o->ima && o->ima[0] &&
         (rc = read_file(o->ima, ATT_MAX_REQUEST_BODY / 2, &ima, &ima_len, d)) != ATT_OK)
         goto out;
-    uint32_t mask = o->pcr_mask ? o->pcr_mask : (0xffu | (ima ? (1u << 10) : 0u));
+    uint32_t mask = o->pcr_mask ? o->pcr_mask : 0xffffffu;
     att__tpmdev *quoter = qt ? qt : t;
     if ((rc = att__tpmdev_quote(quoter, nonce, sizeof(nonce), mask, o->sha1_mask, &attest, &at_len,
                                 &sig, &sig_len, d)) != ATT_OK)

@@ -100,16 +100,28 @@ int att__tpm_log_claims(const att__tpm_request *r, const att__tpm_quoted *q, jso
                            "the TCG log carries none of the quoted PCR banks");
         goto out;
     }
-    /* PCR 10 belongs to IMA, not to the boot log. */
-    uint32_t sel = q->bank_mask[b] & ~(r->ima_log ? (1u << ATT_IMA_PCR) : 0u);
+    /* The log must explain every quoted PCR it extends and the firmware PCRs 0-7; PCRs it
+     * never touches (IMA's 10, systemd's 11-15, ...) are reported in `pcrs` but are not
+     * the boot log's to explain. */
     size_t dlen = att__tpm_alg_size(q->bank_alg[b]);
     uint8_t *vals = malloc(24 * ATT_TPM_MAX_DIGEST);
     att__pcr_verify_result *vr = calloc(1, sizeof(*vr));
+    att__pcr_bank *replayed = calloc(1, sizeof(*replayed));
     size_t nv = 0;
-    if (!vals || !vr) {
+    if (!vals || !vr || !replayed) {
         free(vals);
         free(vr);
+        free(replayed);
         goto mem;
+    }
+    rc = att__evlog_replay(log, q->bank_alg[b], replayed, d);
+    uint32_t sel =
+        q->bank_mask[b] & (replayed->extended | 0xffu) & ~(r->ima_log ? (1u << ATT_IMA_PCR) : 0u);
+    free(replayed);
+    if (rc != ATT_OK) {
+        free(vals);
+        free(vr);
+        goto out;
     }
     for (unsigned p = 0; p < 24; p++)
         if (sel & (1u << p))

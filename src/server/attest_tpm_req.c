@@ -268,7 +268,13 @@ int att__tpm_request_parse(const json_t *payload, att__arena *a, att__tpm_reques
     const char *alg = json_string_value(json_object_get(h, "alg"));
     const char *typ = json_string_value(json_object_get(h, "typ"));
     int pss = alg && strcmp(alg, "PS256") == 0;
-    if (!json_is_object(h) || !alg || (!pss && strcmp(alg, "RS256") != 0)) {
+    if (pss)
+        alg = "PS256";
+    else if (alg && strcmp(alg, "RS256") == 0)
+        alg = "RS256";
+    else
+        alg = NULL;
+    if (!json_is_object(h) || !alg) {
         json_decref(h);
         return att_diag_fail(d, ATT_EUNSUPPORTED, "tpm.jws.alg", "payload.request",
                              "bad JWS: the request header must be a JSON object with alg PS256 "
@@ -276,11 +282,13 @@ int att__tpm_request_parse(const json_t *payload, att__arena *a, att__tpm_reques
     }
     out->version = typ && strcmp(typ, "attReqV2") == 0 ? 2 : 1;
     if (typ && strcmp(typ, "attReq") != 0 && strcmp(typ, "attReqV2") != 0) {
+        char t[24];
+        snprintf(t, sizeof(t), "%.20s", typ);
         json_decref(h);
         return att_diag_fail(d, ATT_EUNSUPPORTED, "tpm.jws.typ", "payload.request",
-                             "bad JWS: header typ '%.20s' is not attReq or attReqV2", typ);
+                             "bad JWS: header typ '%s' is not attReq or attReqV2", t);
     }
-    json_decref(h);
+    json_decref(h); /* alg now points at a literal, typ is no longer used */
     att_diag sub;
     att_diag_clear(&sub);
     if ((rc = att__reqjson_parse((const char *)body, blen, &out->body, &sub)) != ATT_OK)

@@ -46,8 +46,14 @@ int att__tpm_init_ek(const att__tpm_service *s, const uint8_t *ek_cert, size_t e
         goto out;
     }
     att__chain_opts chain = {.anchors = anchors, .n_anchors = n_anchors, .at = now};
-    if ((rc = att__tpm_ekcert_verify(cert, &chain, &ek, d)) != ATT_OK)
+    att_diag sub;
+    att_diag_clear(&sub);
+    if ((rc = att__tpm_ekcert_verify(cert, &chain, &ek, &sub)) != ATT_OK) {
+        att_diag_fail(d, rc, sub.reason, "ek_cert",
+                      "ek_cert is not accepted: %s (EK CAs are configured with --tpm-ek-ca)",
+                      sub.message);
         goto out;
+    }
     if ((rc = att__tpm_public_parse(ak_pub, ak_pub_len, ATT_TPM_PUBLIC_AUTO, &ak, d)) != ATT_OK)
         goto out;
     if ((rc = att__tpm_ak_check(&ak, d)) != ATT_OK)

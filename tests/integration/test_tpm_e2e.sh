@@ -29,6 +29,7 @@ done
 att_node_deps "$here/node"
 
 att_init
+[ -n "${KEEP_TMP:-}" ] && echo "# scratch: $ATT_TMP"
 W=$ATT_TMP
 swtpm_pids=()
 stop_swtpms() {
@@ -72,10 +73,18 @@ start_tpm() {
     swtpm_setup --tpm2 --tpmstate "$W/$name" --config "$W/swtpm_setup.conf" --create-ek-cert \
         --create-platform-cert --pcr-banks sha1,sha256 --overwrite >"$W/$name.setup.log" 2>&1 ||
         att_die "swtpm_setup failed for $name: $(tail -5 "$W/$name.setup.log")"
-    for _ in 1 2 3; do
-        port=$(att_free_port)
-        ctrl=$(att_free_port)
-        [ "$port" != "$ctrl" ] || continue
+    # the swtpm TCTI talks to the control channel on the data port + 1
+    for _ in 1 2 3 4 5; do
+        port=$(python3 -c 'import socket
+for _ in range(50):
+    a = socket.socket(); a.bind(("127.0.0.1", 0)); p = a.getsockname()[1]
+    b = socket.socket()
+    try:
+        b.bind(("127.0.0.1", p + 1))
+    except OSError:
+        a.close(); b.close(); continue
+    a.close(); b.close(); print(p); break')
+        ctrl=$((port + 1))
         if swtpm socket --tpm2 --tpmstate dir="$W/$name" \
             --server type=tcp,port="$port",bindaddr=127.0.0.1 \
             --ctrl type=tcp,port="$ctrl",bindaddr=127.0.0.1 --flags not-need-init \
@@ -154,10 +163,11 @@ post() { # FILE: POSTs a saved request body; sets $out, $rc (HTTP status in $cod
 
 # ---- 1. the happy path ----
 run "$attest" tpm attest --url "$url" --tcti "$tcti_tpm1" --eventlog "$eventlog" \
-    --pcrs 0-9 --sha1-pcrs 0-9 --rp-data cnAtZGF0YQ
+    --sha1-pcrs 0-9 --rp-data cnAtZGF0YQ
 if [ "$rc" -eq 0 ] && [ -n "$out" ]; then
     ok "attest tpm attest returns a token"
     printf '%s\n' "$out" >"$W/token.jwt"
+    [ -z "${KEEP_TMP:-}" ] || cp "$W/token.jwt" "$KEEP_TMP/token.jwt"
     if node "$here/node/verify_token.mjs" "$url" "$W/token.jwt" >"$W/verified.json" 2>"$W/err"; then
         ok "the token's signature verifies through /certs"
     else
@@ -171,20 +181,19 @@ checks = []
 def check(name, cond, detail=''):
     checks.append(('ok - ' if cond else 'FAIL - ') + name + ('' if cond else ': ' + detail))
 sb = want['secureboot']['SecureBoot'] == '01'
-check('secureBootEnabled matches the log (%s)' % sb, claims.get('secureBootEnabled') is sb,
+check('secureBootEnabled (policy 1.2 JmesPath over the events claim) matches the log (%s)' % sb, claims.get('secureBootEnabled') is sb,
       str(claims.get('secureBootEnabled')))
 check('aikValidated (EK certificate + credential activation)', claims.get('aikValidated') is True)
 check('aikPubHash present', isinstance(claims.get('aikPubHash'), str))
-pcrs = {p['Index']: p['Digests'] for p in claims.get('pcrs', {}).get('PCRs', [])}
+pc = claims.get('pcrs', {})
+pc = json.loads(pc) if isinstance(pc, str) else pc  # policy-issued JSON claims are JSON text
+pcrs = {p['Index']: p['Digests'] for p in pc.get('PCRs', [])}
 for bank, key in (('sha256', 'SHA256'), ('sha1', 'SHA1')):
     for i in range(10):
         exp = want['replayed_pcrs'][bank][str(i)]
         got = pcrs.get(i, {}).get(key)
         check('PCR%d %s equals the log replay' % (i, bank), got == exp, '%s != %s' % (got, exp))
-ev = claims.get('events', {}).get('Events', [])
-check('events claim carries the log (%d events)' % len(ev), len(ev) > 10)
-sbev = [e for e in ev if e.get('ProcessedData', {}).get('UnicodeName') == 'SecureBoot']
-check('events claim holds the SecureBoot variable event', len(sbev) == 1)
+check('PCR17 sha256 holds its reset value', pcrs.get(17, {}).get('SHA256') == 'f' * 64)
 check('cnf.jwk is the request key', claims.get('cnf', {}).get('jwk', {}).get('kty') == 'RSA')
 check('rp_data and nonce echo --rp-data', claims.get('rp_data') == 'cnAtZGF0YQ' and
       claims.get('nonce') == 'cnAtZGF0YQ')
@@ -204,7 +213,7 @@ fi
 
 # ---- 2. a replayed challenge: the same request sent twice ----
 run "$attest" tpm attest --url "$url" --tcti "$tcti_tpm1" --eventlog "$eventlog" \
-    --pcrs 0-9 --request-out "$W/req.json"
+    --request-out "$W/req.json"
 [ "$rc" -eq 0 ] || nok "attest tpm attest --request-out" "$err"
 post "$W/req.json"
 if [ "$rc" -eq 0 ] && grep -q '"data"' <<<"$out"; then

@@ -47,6 +47,13 @@ static int parse_handle(const char *s, uint32_t *out)
     return 0;
 }
 
+/* tpm2-tss logs expected probe failures (an NV index or handle that is not there) to
+ * stderr; our own messages say what failed. TSS2_LOG set by the user wins. */
+static void quiet_tss(void)
+{
+    setenv("TSS2_LOG", "all+none", 0);
+}
+
 static int exit_for(int rc)
 {
     return rc == ATT_EIO ? ATT_EXIT_IO : ATT_EXIT_CHECK;
@@ -120,6 +127,7 @@ int att_cli_tpm_attest(const att_cli_ctx *ctx, int argc, char **argv)
     size_t bl = strlen(base);
     while (bl > 0 && base[bl - 1] == '/')
         base[--bl] = 0;
+    quiet_tss();
     if (att_cli_http_init() != 0) {
         att_cli_error("cannot initialise libcurl");
         return ATT_EXIT_IO;
@@ -167,6 +175,7 @@ int att_cli_tpm_enroll(const att_cli_ctx *ctx, int argc, char **argv)
     att_diag d;
     att_diag_clear(&d);
     att_tpm_enrollment e;
+    quiet_tss();
     if (att_cli_http_init() != 0) {
         att_cli_error("cannot initialise libcurl");
         return ATT_EXIT_IO;
