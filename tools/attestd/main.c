@@ -143,8 +143,8 @@ int main(int argc, char **argv)
     }
     /* TPM: a fresh service_context key and the EK / AIK trust anchors. */
     att_diag_clear(&d);
-    if ((rc = att__tpm_service_new(cfg.tpm_ek_ca, cfg.tpm_aik_ca, cfg.tpm_challenge_lifetime,
-                                   &tpm, &d)) != ATT_OK) {
+    if ((rc = att__tpm_service_new(cfg.tpm_ek_ca, cfg.tpm_aik_ca, cfg.tpm_challenge_lifetime, &tpm,
+                                   &d)) != ATT_OK) {
         exit_code = fail("tpm trust anchors", rc, &d);
         goto out;
     }
