@@ -215,6 +215,7 @@ fi
 run "$attest" tpm attest --url "$url" --tcti "$tcti_tpm1" --eventlog "$eventlog" \
     --request-out "$W/req.json"
 [ "$rc" -eq 0 ] || nok "attest tpm attest --request-out" "$err"
+[ -z "${KEEP_TMP:-}" ] || cp "$W/req.json" "$KEEP_TMP/req.json"
 post "$W/req.json"
 if [ "$rc" -eq 0 ] && grep -q '"data"' <<<"$out"; then
     ok "a saved request is accepted once"
