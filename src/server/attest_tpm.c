@@ -223,7 +223,7 @@ static void handle_request(att__req *r, att__tpm_service *s, const json_t *paylo
         rc = att_diag_fail(&d, ATT_ENOMEM, "request.memory", "claims", "out of memory");
         goto fail;
     }
-    if ((rc = att__tpm_log_claims(&req, q, claims, &d)) != ATT_OK ||
+    if ((rc = att__tpm_log_claims(s, &req, q, claims, &d)) != ATT_OK ||
         (rc = custom_claims(req.custom_claims, claims, &d)) != ATT_OK)
         goto fail;
     json_object_set_new(claims, "vbsReportPresent", json_false());

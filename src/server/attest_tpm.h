@@ -61,6 +61,27 @@ int64_t att__tpm_service_lifetime(const att__tpm_service *s);
 const att__cert *const *att__tpm_service_ek_anchors(const att__tpm_service *s, size_t *n);
 const att__cert *const *att__tpm_service_aik_anchors(const att__tpm_service *s, size_t *n);
 
+/* Parsed-object caches (hot path: no re-parsing). A cached object is immutable and lives
+ * until the service is freed; entries are never evicted, so lookups hand out borrowed
+ * pointers without reference counts. Bounded by ATT_TPM_CACHE_SLOTS entries and
+ * ATT_TPM_CACHE_BYTES of accounted memory per kind; beyond that nothing more is cached. */
+#define ATT_TPM_CACHE_SLOTS 16384u
+#define ATT_TPM_CACHE_BYTES (64u * 1024u * 1024u)
+typedef enum att__tpm_cache_kind {
+    ATT_TPM_CACHE_AK = 0,  /* SHA-256(AK public bytes) -> att__tpm_public */
+    ATT_TPM_CACHE_LOG = 1, /* SHA-256(TCG log bytes) -> parsed log and its claims */
+    ATT_TPM_CACHE_KINDS
+} att__tpm_cache_kind;
+/* The object cached under key, or NULL. */
+const void *att__tpm_cache_get(att__tpm_service *s, att__tpm_cache_kind kind,
+                               const uint8_t key[32]);
+/* Offers obj (accounted as `bytes`, released with free_fn) for key. Returns the cached
+ * object now in charge: obj itself (the cache owns it from now on), an object another
+ * thread cached first (the caller still owns obj and must free it), or NULL when the cache
+ * is full (the caller still owns obj). */
+const void *att__tpm_cache_put(att__tpm_service *s, att__tpm_cache_kind kind, const uint8_t key[32],
+                               void *obj, size_t bytes, void (*free_fn)(void *));
+
 /* Seals c into a base64url service_context (arena memory). */
 int att__tpm_context_seal(const att__tpm_service *s, const att__tpm_context *c, att__arena *a,
                           const char **out, att_diag *d);
@@ -138,16 +159,16 @@ int att__tpm_init_ek(const att__tpm_service *s, const uint8_t *ek_cert, size_t e
                      att_diag *d);
 /* Verifies the quote: the AK, its binding (AIK certificate, or the AK bound at init), the
  * nonce H(jwk_text || 0x00 || challenge), the PCR values and the required PCR mask. */
-int att__tpm_verify_quote(const att__tpm_service *s, const att__tpm_request *r,
-                          const att__tpm_context *c, int require_valid_aik_cert,
-                          uint32_t required_pcr_mask, int64_t now, att__tpm_quoted *q, att_diag *d);
+int att__tpm_verify_quote(att__tpm_service *s, const att__tpm_request *r, const att__tpm_context *c,
+                          int require_valid_aik_cert, uint32_t required_pcr_mask, int64_t now,
+                          att__tpm_quoted *q, att_diag *d);
 
 /* ---- event log and IMA (attest_tpm_log.c) ---- */
 
 /* Parses the TCG log (and IMA list), verifies them against the quoted PCRs, and adds the
  * incoming claims to `claims` (JSON object: secureBootEnabled, bootDebuggingDisabled, ...,
  * events, bootEvents, pcrs). No log: only the PCR claims. */
-int att__tpm_log_claims(const att__tpm_request *r, const att__tpm_quoted *q, json_t *claims,
-                        att_diag *d);
+int att__tpm_log_claims(att__tpm_service *s, const att__tpm_request *r, const att__tpm_quoted *q,
+                        json_t *claims, att_diag *d);
 
 #endif

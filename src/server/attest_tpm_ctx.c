@@ -16,7 +16,20 @@ struct consumed {
     int64_t expires; /* 0 = empty slot */
 };
 
+struct cache_entry {
+    uint8_t key[32];
+    void *obj; /* NULL = empty slot */
+    void (*free_fn)(void *);
+};
+
+struct cache {
+    pthread_mutex_t lock;
+    struct cache_entry *slots; /* ATT_TPM_CACHE_SLOTS, allocated on first put */
+    size_t count, bytes;
+};
+
 struct att__tpm_service {
+    struct cache caches[ATT_TPM_CACHE_KINDS];
     uint8_t key[ATT_AEAD_KEY_LEN];
     int64_t lifetime;
     att__cert **ek_anchors, **aik_anchors;
@@ -65,6 +78,8 @@ int att__tpm_service_new(const char *ek_ca_file, const char *aik_ca_file, int64_
         return att_diag_fail(d, ATT_ENOMEM, "tpm.service", "tpm", "out of memory");
     s->lifetime = lifetime > 0 ? lifetime : ATT_TPM_CONTEXT_LIFETIME;
     pthread_mutex_init(&s->lock, NULL);
+    for (int k = 0; k < ATT_TPM_CACHE_KINDS; k++)
+        pthread_mutex_init(&s->caches[k].lock, NULL);
     int rc = att__random(s->key, sizeof(s->key));
     if (rc != ATT_OK) {
         att_diag_fail(d, rc, "tpm.service.key", "tpm", "cannot generate the context key");
@@ -88,6 +103,14 @@ void att__tpm_service_free(att__tpm_service *s)
     att__certs_free(s->aik_anchors, s->n_aik);
     att__cleanse(s->key, sizeof(s->key));
     pthread_mutex_destroy(&s->lock);
+    for (int k = 0; k < ATT_TPM_CACHE_KINDS; k++) {
+        struct cache *c = &s->caches[k];
+        for (size_t i = 0; c->slots && i < ATT_TPM_CACHE_SLOTS; i++)
+            if (c->slots[i].obj)
+                c->slots[i].free_fn(c->slots[i].obj);
+        free(c->slots);
+        pthread_mutex_destroy(&c->lock);
+    }
     free(s->tab);
     free(s);
 }
@@ -107,6 +130,56 @@ const att__cert *const *att__tpm_service_aik_anchors(const att__tpm_service *s, 
 {
     *n = s->n_aik;
     return (const att__cert *const *)s->aik_anchors;
+}
+
+/* Slot of key in a cache (linear probing over a table that is at most half full). */
+static struct cache_entry *cache_find(struct cache *c, const uint8_t key[32])
+{
+    size_t h;
+    memcpy(&h, key, sizeof(h)); /* keys are SHA-256 digests */
+    for (size_t i = 0; i < ATT_TPM_CACHE_SLOTS; i++) {
+        struct cache_entry *e = &c->slots[(h + i) & (ATT_TPM_CACHE_SLOTS - 1)];
+        if (!e->obj || memcmp(e->key, key, 32) == 0)
+            return e;
+    }
+    return NULL;
+}
+
+const void *att__tpm_cache_get(att__tpm_service *s, att__tpm_cache_kind kind, const uint8_t key[32])
+{
+    struct cache *c = &s->caches[kind];
+    const void *obj = NULL;
+    pthread_mutex_lock(&c->lock);
+    if (c->slots) {
+        struct cache_entry *e = cache_find(c, key);
+        obj = e ? e->obj : NULL;
+    }
+    pthread_mutex_unlock(&c->lock);
+    return obj;
+}
+
+const void *att__tpm_cache_put(att__tpm_service *s, att__tpm_cache_kind kind, const uint8_t key[32],
+                               void *obj, size_t bytes, void (*free_fn)(void *))
+{
+    struct cache *c = &s->caches[kind];
+    const void *out = NULL;
+    pthread_mutex_lock(&c->lock);
+    if (!c->slots)
+        c->slots = calloc(ATT_TPM_CACHE_SLOTS, sizeof(*c->slots));
+    struct cache_entry *e = c->slots ? cache_find(c, key) : NULL;
+    if (e && e->obj) {
+        out = e->obj; /* another thread was first */
+    } else if (e && 2 * (c->count + 1) <= ATT_TPM_CACHE_SLOTS &&
+               c->bytes + bytes <= ATT_TPM_CACHE_BYTES) {
+        memcpy(e->key, key, 32);
+        e->obj = obj;
+        e->free_fn = free_fn;
+        c->count++;
+        c->bytes += bytes;
+        out = obj;
+    }
+    pthread_mutex_unlock(&c->lock);
+    return out;
 }
 
 static void put_be(uint8_t *p, uint64_t v, int n)

@@ -55,11 +55,113 @@ static int set(json_t *o, const char *k, json_t *v)
     return v && json_object_set_new(o, k, v) == 0 ? ATT_OK : ATT_ENOMEM;
 }
 
-int att__tpm_log_claims(const att__tpm_request *r, const att__tpm_quoted *q, json_t *claims,
-                        att_diag *d)
+/* A parsed log and the claims drawn from it (cached per distinct log). */
+struct log_entry {
+    att__evlog *log;
+    json_t *claims; /* secureBootEnabled ... events, bootEvents: never modified once built */
+};
+
+static void log_entry_free(void *p)
 {
-    att__evlog *log = NULL;
+    struct log_entry *e = p;
+    if (!e)
+        return;
+    att__evlog_free(e->log);
+    json_decref(e->claims);
+    free(e);
+}
+
+static int log_entry_new(const uint8_t *raw, size_t n, struct log_entry **out, att_diag *d)
+{
+    *out = NULL;
+    struct log_entry *e = calloc(1, sizeof(*e));
     att__evlog_facts *facts = NULL;
+    if (!e)
+        return att_diag_fail(d, ATT_ENOMEM, "request.memory", "logs", "out of memory");
+    int rc = att__evlog_parse(raw, n, &e->log, d);
+    if (rc != ATT_OK) {
+        log_entry_free(e);
+        return rc;
+    }
+    if ((rc = att__evlog_facts_get(e->log, &facts)) != ATT_OK || !(e->claims = json_object())) {
+        att__evlog_facts_free(facts);
+        log_entry_free(e);
+        return att_diag_fail(d, ATT_ENOMEM, "request.memory", "logs", "out of memory");
+    }
+    const att__sipa_flags *sf = &facts->sipa;
+    json_t *c = e->claims;
+    rc = set(c, "secureBootEnabled", json_boolean(facts->secure_boot == 1));
+    if (rc == ATT_OK)
+        rc = set(c, "bootDebuggingDisabled",
+                 json_boolean(!facts->uefi_debug_mode && sf->boot_debugging != 1 &&
+                              sf->os_kernel_debug != 1 && sf->hypervisor_debug != 1));
+    if (rc == ATT_OK)
+        rc = set(c, "notSafeMode", json_boolean(sf->safe_mode != 1));
+    if (rc == ATT_OK)
+        rc = set(c, "notWinPE", json_boolean(sf->winpe != 1));
+    if (rc == ATT_OK)
+        rc = set(c, "iommuEnabled", json_boolean(!facts->dma_protection_disabled));
+    if (rc == ATT_OK)
+        rc = set(c, "vbsEnabled", json_boolean(sf->vsm_launch_type > 0));
+    if (rc == ATT_OK)
+        rc = set(c, "testSigningDisabled", json_boolean(sf->test_signing != 1));
+    json_t *ev = rc == ATT_OK ? att__evlog_events_json(e->log) : NULL;
+    if (rc == ATT_OK && ev) {
+        rc = set(c, "bootEvents", json_incref(ev));
+        if (rc == ATT_OK)
+            rc = set(c, "events", ev);
+        else
+            json_decref(ev);
+    } else if (rc == ATT_OK) {
+        rc = ATT_ENOMEM;
+    }
+    att__evlog_facts_free(facts);
+    if (rc != ATT_OK) {
+        log_entry_free(e);
+        return att_diag_fail(d, ATT_ENOMEM, "request.memory", "logs", "out of memory");
+    }
+    *out = e;
+    return ATT_OK;
+}
+
+/* Replays the log in the best quoted bank and compares it with the quoted values. */
+static int verify_log(const att__evlog *log, const att__tpm_request *r, const att__tpm_quoted *q,
+                      att_diag *d)
+{
+    int b = pick_bank(log, q);
+    if (b < 0)
+        return att_diag_fail(d, ATT_EUNSUPPORTED, "tpm.eventlog.bank", "current_attestation.logs",
+                             "the TCG log carries none of the quoted PCR banks");
+    /* The log must explain every quoted PCR it extends and the firmware PCRs 0-7; PCRs it
+     * never touches (IMA's 10, systemd's 11-15, ...) are reported in `pcrs` but are not
+     * the boot log's to explain. */
+    size_t dlen = att__tpm_alg_size(q->bank_alg[b]);
+    uint8_t *vals = malloc(24 * ATT_TPM_MAX_DIGEST);
+    att__pcr_verify_result *vr = calloc(1, sizeof(*vr));
+    att__pcr_bank *replayed = calloc(1, sizeof(*replayed));
+    int rc = ATT_OK;
+    if (!vals || !vr || !replayed)
+        rc = att_diag_fail(d, ATT_ENOMEM, "request.memory", "logs", "out of memory");
+    if (rc == ATT_OK)
+        rc = att__evlog_replay(log, q->bank_alg[b], replayed, d);
+    if (rc == ATT_OK) {
+        uint32_t sel = q->bank_mask[b] & (replayed->extended | 0xffu) &
+                       ~(r->ima_log ? (1u << ATT_IMA_PCR) : 0u);
+        size_t nv = 0;
+        for (unsigned p = 0; p < 24; p++)
+            if (sel & (1u << p))
+                memcpy(vals + dlen * nv++, q->values[b][p], dlen);
+        rc = att__evlog_verify_pcrs(log, q->bank_alg[b], sel, vals, nv * dlen, vr, d);
+    }
+    free(vals);
+    free(vr);
+    free(replayed);
+    return rc;
+}
+
+int att__tpm_log_claims(att__tpm_service *s, const att__tpm_request *r, const att__tpm_quoted *q,
+                        json_t *claims, att_diag *d)
+{
     att__ima_log *ima = NULL;
     int rc = set(claims, "pcrs", quoted_pcrs_json(q));
     if (rc == ATT_OK)
@@ -92,87 +194,35 @@ int att__tpm_log_claims(const att__tpm_request *r, const att__tpm_quoted *q, jso
     }
     if (!r->tcg_log)
         goto out;
-    if ((rc = att__evlog_parse(r->tcg_log, r->tcg_log_len, &log, d)) != ATT_OK)
-        goto out;
-    int b = pick_bank(log, q);
-    if (b < 0) {
-        rc = att_diag_fail(d, ATT_EUNSUPPORTED, "tpm.eventlog.bank", "current_attestation.logs",
-                           "the TCG log carries none of the quoted PCR banks");
-        goto out;
+    /* A machine sends the same boot log until it reboots: parse it and derive its claims
+     * once per distinct log (the cache keeps both for the service's lifetime); what is
+     * checked per request is only the replay against this quote's PCRs. */
+    uint8_t key[32];
+    att__hash(ATT_HASH_SHA256, r->tcg_log, r->tcg_log_len, key);
+    const struct log_entry *e = att__tpm_cache_get(s, ATT_TPM_CACHE_LOG, key);
+    struct log_entry *fresh = NULL;
+    if (!e) {
+        if ((rc = log_entry_new(r->tcg_log, r->tcg_log_len, &fresh, d)) != ATT_OK)
+            goto out;
+        const void *cached = att__tpm_cache_put(s, ATT_TPM_CACHE_LOG, key, fresh,
+                                                3 * r->tcg_log_len + 4096, log_entry_free);
+        e = cached ? cached : fresh;
+        if (cached == fresh)
+            fresh = NULL;
     }
-    /* The log must explain every quoted PCR it extends and the firmware PCRs 0-7; PCRs it
-     * never touches (IMA's 10, systemd's 11-15, ...) are reported in `pcrs` but are not
-     * the boot log's to explain. */
-    size_t dlen = att__tpm_alg_size(q->bank_alg[b]);
-    uint8_t *vals = malloc(24 * ATT_TPM_MAX_DIGEST);
-    att__pcr_verify_result *vr = calloc(1, sizeof(*vr));
-    att__pcr_bank *replayed = calloc(1, sizeof(*replayed));
-    size_t nv = 0;
-    if (!vals || !vr || !replayed) {
-        free(vals);
-        free(vr);
-        free(replayed);
-        goto mem;
-    }
-    rc = att__evlog_replay(log, q->bank_alg[b], replayed, d);
-    uint32_t sel =
-        q->bank_mask[b] & (replayed->extended | 0xffu) & ~(r->ima_log ? (1u << ATT_IMA_PCR) : 0u);
-    free(replayed);
-    if (rc != ATT_OK) {
-        free(vals);
-        free(vr);
-        goto out;
-    }
-    for (unsigned p = 0; p < 24; p++)
-        if (sel & (1u << p))
-            memcpy(vals + dlen * nv++, q->values[b][p], dlen);
-    rc = att__evlog_verify_pcrs(log, q->bank_alg[b], sel, vals, nv * dlen, vr, d);
-    free(vals);
-    free(vr);
-    if (rc != ATT_OK)
-        goto out;
-    if ((rc = att__evlog_facts_get(log, &facts)) != ATT_OK)
-        goto mem;
-    const att__sipa_flags *s = &facts->sipa;
-    int sb = facts->secure_boot == 1;
-    rc = set(claims, "secureBootEnabled", json_boolean(sb));
-    if (rc == ATT_OK)
-        rc = set(claims, "bootDebuggingDisabled",
-                 json_boolean(!facts->uefi_debug_mode && s->boot_debugging != 1 &&
-                              s->os_kernel_debug != 1 && s->hypervisor_debug != 1));
-    if (rc == ATT_OK)
-        rc = set(claims, "notSafeMode", json_boolean(s->safe_mode != 1));
-    if (rc == ATT_OK)
-        rc = set(claims, "notWinPE", json_boolean(s->winpe != 1));
-    if (rc == ATT_OK)
-        rc = set(claims, "iommuEnabled", json_boolean(!facts->dma_protection_disabled));
-    if (rc == ATT_OK)
-        rc = set(claims, "vbsEnabled", json_boolean(s->vsm_launch_type > 0));
-    if (rc == ATT_OK)
-        rc = set(claims, "testSigningDisabled", json_boolean(s->test_signing != 1));
-    json_t *ev = rc == ATT_OK ? att__evlog_events_json(log) : NULL;
-    if (rc == ATT_OK && ev) {
-        rc = set(claims, "bootEvents", json_incref(ev));
-        if (rc == ATT_OK)
-            rc = set(claims, "events", ev);
-        else
-            json_decref(ev);
-    } else if (rc == ATT_OK) {
-        rc = ATT_ENOMEM;
-    }
+    rc = verify_log(e->log, r, q, d);
+    if (rc == ATT_OK && json_object_update(claims, e->claims) != 0)
+        rc = att_diag_fail(d, ATT_ENOMEM, "request.memory", "claims", "out of memory");
     if (rc == ATT_OK) {
         char alg[16];
-        snprintf(alg, sizeof(alg), "%s", att__tpm_alg_name(q->bank_alg[b]));
+        snprintf(alg, sizeof(alg), "%s", att__tpm_alg_name(q->bank_alg[pick_bank(e->log, q)]));
         rc = set(claims, "x-ms-tpm-eventlog-bank", json_string(alg));
     }
-    if (rc != ATT_OK)
-        goto mem;
-    goto out;
+    log_entry_free(fresh);
+    goto out; /* every failure above has filled d */
 mem:
     rc = att_diag_fail(d, ATT_ENOMEM, "request.memory", "claims", "out of memory");
 out:
-    att__evlog_facts_free(facts);
-    att__evlog_free(log);
     att__ima_free(ima);
     return rc;
 }

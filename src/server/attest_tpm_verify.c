@@ -76,6 +76,12 @@ out:
     return rc;
 }
 
+static void free_public(void *p)
+{
+    att__tpm_public_clear(p);
+    free(p);
+}
+
 /* The quote's nonce: H_alg(jwk_text || 0x00 || challenge) (maa.md §1.6 key binding). */
 static int quote_nonce(const att__tpm_request *r, const att__tpm_context *c, uint8_t *out,
                        size_t *len)
@@ -104,13 +110,13 @@ static void hexs(const uint8_t *p, size_t n, char *out, size_t cap)
     att__hex_encode(p, n, 0, out);
 }
 
-int att__tpm_verify_quote(const att__tpm_service *s, const att__tpm_request *r,
-                          const att__tpm_context *c, int require_valid_aik_cert,
-                          uint32_t required_pcr_mask, int64_t now, att__tpm_quoted *q, att_diag *d)
+int att__tpm_verify_quote(att__tpm_service *s, const att__tpm_request *r, const att__tpm_context *c,
+                          int require_valid_aik_cert, uint32_t required_pcr_mask, int64_t now,
+                          att__tpm_quoted *q, att_diag *d)
 {
     memset(q, 0, sizeof(*q));
-    att__tpm_public ak;
-    memset(&ak, 0, sizeof(ak));
+    const att__tpm_public *akp = NULL;
+    att__tpm_public *fresh = NULL; /* parsed here and not (or not yet) owned by the cache */
     att__tpm_pcrs *pcrs = calloc(1, sizeof(*pcrs));
     att__tpm_quote_result *res = calloc(1, sizeof(*res));
     att__cert *cert = NULL;
@@ -128,17 +134,33 @@ int att__tpm_verify_quote(const att__tpm_service *s, const att__tpm_request *r,
                            "service_context");
         goto out;
     }
-    if ((rc = att__tpm_public_parse(r->aik_pub, r->aik_pub_len, ATT_TPM_PUBLIC_AUTO, &ak, d)) !=
-        ATT_OK)
-        goto out;
+    /* The AK public, parsed once per distinct AK (building the RSA key checks the modulus,
+     * which costs milliseconds): the cache keeps it for the service's lifetime. */
+    uint8_t akh[32];
+    att__hash(ATT_HASH_SHA256, r->aik_pub, r->aik_pub_len, akh);
+    akp = att__tpm_cache_get(s, ATT_TPM_CACHE_AK, akh);
+    if (!akp) {
+        if (!(fresh = calloc(1, sizeof(*fresh)))) {
+            rc = att_diag_fail(d, ATT_ENOMEM, "request.memory", "aik_pub", "out of memory");
+            goto out;
+        }
+        if ((rc = att__tpm_public_parse(r->aik_pub, r->aik_pub_len, ATT_TPM_PUBLIC_AUTO, fresh,
+                                        d)) != ATT_OK)
+            goto out;
+        const void *cached =
+            att__tpm_cache_put(s, ATT_TPM_CACHE_AK, akh, fresh, sizeof(*fresh) + 1024, free_public);
+        akp = cached ? cached : fresh;
+        if (cached == fresh)
+            fresh = NULL;
+    }
     /* AK binding. */
     if (c->mode == ATT_TPM_MODE_EKCERT) {
-        if (ak.name_len != c->ak_name_len || memcmp(ak.name, c->ak_name, ak.name_len) != 0) {
+        if (akp->name_len != c->ak_name_len || memcmp(akp->name, c->ak_name, akp->name_len) != 0) {
             att_diag_fail(d, ATT_EMISMATCH, "tpm.ak.foreign", "current_attestation.aik_pub",
                           "foreign AK: the quoting AK is not the AK bound to the certified EK "
                           "at init (credential activation)");
             hexs(c->ak_name, c->ak_name_len, a, sizeof(a));
-            hexs(ak.name, ak.name_len, b, sizeof(b));
+            hexs(akp->name, akp->name_len, b, sizeof(b));
             att_diag_expect(d, a, b);
             rc = ATT_EMISMATCH;
             goto out;
@@ -159,7 +181,7 @@ int att__tpm_verify_quote(const att__tpm_service *s, const att__tpm_request *r,
                                "this attestd trusts no AIK CA (--tpm-aik-ca)");
         else {
             att__chain_opts chain = {.anchors = anchors, .n_anchors = na, .at = now};
-            rc = att__tpm_akcert_verify(cert, &chain, &ak, &sub);
+            rc = att__tpm_akcert_verify(cert, &chain, akp, &sub);
         }
         if (rc == ATT_EMISMATCH) {
             /* a certificate of another key: never acceptable, whatever the policy says */
@@ -211,7 +233,7 @@ int att__tpm_verify_quote(const att__tpm_service *s, const att__tpm_request *r,
         opts.required[0].hash_alg = ATT_TPM_ALG_SHA256;
         opts.required[0].mask = required_pcr_mask;
     }
-    rc = att__tpm_quote_verify(r->quote, r->quote_len, r->signature, r->signature_len, &ak, nonce,
+    rc = att__tpm_quote_verify(r->quote, r->quote_len, r->signature, r->signature_len, akp, nonce,
                                nlen, r->n_pcrs ? pcrs : NULL, &opts, res, d);
     if (rc != ATT_OK) {
         if (strcmp(d->reason, "tpm.quote.extra_data") == 0) {
@@ -248,7 +270,7 @@ int att__tpm_verify_quote(const att__tpm_service *s, const att__tpm_request *r,
     uint8_t *der = NULL;
     size_t derlen = 0;
     uint8_t h[32];
-    if ((rc = att__pkey_public_der(ak.key, &der, &derlen)) == ATT_OK)
+    if ((rc = att__pkey_public_der(akp->key, &der, &derlen)) == ATT_OK)
         rc = att__hash(ATT_HASH_SHA256, der, derlen, h);
     free(der);
     if (rc != ATT_OK) {
@@ -258,7 +280,10 @@ int att__tpm_verify_quote(const att__tpm_service *s, const att__tpm_request *r,
     att__b64_encode(h, 32, ATT_B64_STD, q->aik_pub_hash);
 out:
     att__cert_free(cert);
-    att__tpm_public_clear(&ak);
+    if (fresh) {
+        att__tpm_public_clear(fresh);
+        free(fresh);
+    }
     free(pcrs);
     free(res);
     return rc;
