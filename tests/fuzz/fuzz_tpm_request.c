@@ -55,8 +55,7 @@ static void parse_payload(const json_t *payload)
     if (att__tpm_request_parse(payload, &a, &req, &d) == ATT_OK) {
         att__tpm_context c;
         att_diag_clear(&d);
-        (void)att__tpm_context_open(svc, req.service_context, req.service_context_len, 0, &c,
-                                    &d);
+        (void)att__tpm_context_open(svc, req.service_context, req.service_context_len, 0, &c, &d);
     }
     att__tpm_request_clear(&req);
     att__arena_free(&a);
