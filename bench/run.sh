@@ -149,6 +149,15 @@ if [ -x "$bindir/bench_tpm" ]; then
         tee -a "$table" || att_die "bench_tpm failed"
 fi
 
+# TPM quote verification in process (bench/tpmquote.c): a real swtpm quote (RSA-2048 AK,
+# 24 PCRs) verified with nonce, qualified signer and pcrDigest, per core, against one RSA-2048
+# verify of the same signature.
+if [ -x "$bindir/bench_tpmquote" ]; then
+    echo "TPM quote verification: $bindir/bench_tpmquote..." >&2
+    { echo; ATT_SHARED_DIR=${ATT_SHARED_DIR:-$src/../shared} "$bindir/bench_tpmquote" 3; } |
+        tee -a "$table" || att_die "bench_tpmquote failed"
+fi
+
 # SGX attestation over HTTP, both cores, warm collateral: POST /attest/SgxEnclave with the
 # real sharedwus quote (Python SDK recording) against the OE plugin collateral of the same
 # platform, replayed at a time inside that collateral's window. Crypto bound of one

@@ -246,6 +246,11 @@ int att__tpm_make_credential(const att__tpm_public *ek, const uint8_t *ak_name, 
         return rc;
     att__hash_alg nh = att__tpm_hash_alg(ek->name_alg);
     size_t hl = att__hash_len(nh);
+    /* TPM2_MakeCredential refuses a credential longer than the EK nameAlg's digest. */
+    if (cred_len > hl)
+        return att_diag_fail(d, ATT_EINVAL, "tpm.makecredential.input", "credential",
+                             "credential of %zu bytes is longer than the EK's %s digest", cred_len,
+                             att__tpm_alg_name(ek->name_alg));
     /* The AK Name's algorithm must be one we know, with a digest of the right size. */
     uint16_t an = (uint16_t)(((unsigned)ak_name[0] << 8) | ak_name[1]);
     att__hash_alg ah = att__tpm_hash_alg(an);

@@ -84,8 +84,9 @@ typedef struct att__tpm_challenge {
 
 /* TPM2_MakeCredential in software: for the EK public `ek` (borrowed; RSA: seed encrypted
  * with RSA-OAEP(nameAlg, label "IDENTITY\0"); ECC: ephemeral ECDH and KDFe) and the AK Name
- * ak_name[0..ak_name_len), protect credential[0..cred_len) (1..ATT_TPM_CRED_MAX bytes; pass
- * NULL to have cred_len random bytes drawn). KDFa(nameAlg, seed, "STORAGE", name) keys
+ * ak_name[0..ak_name_len), protect credential[0..cred_len) (1 to the EK nameAlg's digest
+ * size: 32 bytes for SHA-256, as the TPM requires; pass NULL to have cred_len random bytes
+ * drawn). KDFa(nameAlg, seed, "STORAGE", name) keys
  * AES-CFB (the EK's symmetric key size) with a zero IV over the TPM2B credential;
  * KDFa(nameAlg, seed, "INTEGRITY") keys the HMAC over encIdentity || Name. Fills *out
  * (caller-owned). The AK itself is not checked here: call att__tpm_ak_check on it first. */

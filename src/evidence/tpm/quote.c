@@ -82,6 +82,30 @@ int att__tpm_attest_parse(const uint8_t *buf, size_t n, att__tpm_quote *out, att
     out->restart_count = a.clockInfo.restartCount;
     out->safe = a.clockInfo.safe;
     out->firmware_version = a.firmwareVersion;
+    if (a.type == TPM2_ST_ATTEST_CERTIFY) {
+        const TPMS_CERTIFY_INFO *ci = &a.attested.certify;
+        if (ci->name.size > sizeof(out->certified_name) ||
+            ci->qualifiedName.size > sizeof(out->certified_qn))
+            return att_diag_fail(d, ATT_EPARSE, "tpm.quote.malformed", "TPMS_CERTIFY_INFO",
+                                 "TPMS_CERTIFY_INFO: name too long");
+        memcpy(out->certified_name, ci->name.name, ci->name.size);
+        out->certified_name_len = ci->name.size;
+        memcpy(out->certified_qn, ci->qualifiedName.name, ci->qualifiedName.size);
+        out->certified_qn_len = ci->qualifiedName.size;
+        return ATT_OK;
+    }
+    if (a.type == TPM2_ST_ATTEST_CREATION) {
+        const TPMS_CREATION_INFO *ci = &a.attested.creation;
+        if (ci->objectName.size > sizeof(out->creation_name) ||
+            ci->creationHash.size > sizeof(out->creation_hash))
+            return att_diag_fail(d, ATT_EPARSE, "tpm.quote.malformed", "TPMS_CREATION_INFO",
+                                 "TPMS_CREATION_INFO: name or hash too long");
+        memcpy(out->creation_name, ci->objectName.name, ci->objectName.size);
+        out->creation_name_len = ci->objectName.size;
+        memcpy(out->creation_hash, ci->creationHash.buffer, ci->creationHash.size);
+        out->creation_hash_len = ci->creationHash.size;
+        return ATT_OK;
+    }
     if (a.type != TPM2_ST_ATTEST_QUOTE)
         return ATT_OK;
 
@@ -243,7 +267,11 @@ int att__tpm_sig_verify(const att__tpm_public *key, const att__tpm_sig *sig, con
     }
     if (rc != ATT_OK) {
         char nm[2 * ATT_TPM_NAME_MAX + 1];
-        hex_full(key->name, key->name_len, nm, sizeof(nm));
+        if (key->name_len)
+            hex_full(key->name, key->name_len, nm, sizeof(nm));
+        else
+            snprintf(nm, sizeof(nm), "(a %s key without TPM public area)",
+                     att__tpm_alg_name(key->type));
         return att_diag_fail(d, rc == ATT_ESIG || rc == ATT_EINVAL ? ATT_ESIG : rc, "tpm.signature",
                              "signature", "quote signature (%s-%s) does not verify with AK %s",
                              att__tpm_alg_name(sig->sig_alg), att__tpm_alg_name(sig->hash_alg), nm);
@@ -375,25 +403,19 @@ static int check_pcrs(const att__tpm_quote *q, const att__tpm_pcrs *pcrs, att__h
     return ATT_OK;
 }
 
-int att__tpm_quote_verify(const uint8_t *attest, size_t attest_len, const uint8_t *sig,
-                          size_t sig_len, const att__tpm_public *ak, const uint8_t *nonce,
-                          size_t nonce_len, const att__tpm_pcrs *pcrs,
-                          const att__tpm_quote_opts *opts, att__tpm_quote_result *res, att_diag *d)
+/* Steps shared by quotes and certifications: parse, magic, type, signer attributes,
+ * signature, nonce. */
+static int verify_common(const uint8_t *attest, size_t attest_len, const uint8_t *sig,
+                         size_t sig_len, const att__tpm_public *ak, const uint8_t *nonce,
+                         size_t nonce_len, const att__tpm_quote_opts *opts, uint16_t want_type,
+                         int check_nonce, att__tpm_quote *q, att__tpm_sig *s, att_diag *d)
 {
-    static const att__tpm_quote_opts defaults = {0};
-    att__tpm_quote_result local;
-    if (!opts)
-        opts = &defaults;
-    if (!res)
-        res = &local;
-    memset(res, 0, sizeof(*res));
     if (!ak || !ak->key)
         return att_diag_fail(d, ATT_EINVAL, "tpm.ak.missing", "ak", "no AK public key");
     if (nonce_len && !nonce)
         return ATT_EINVAL;
 
     /* 1. structure */
-    att__tpm_quote *q = &res->quote;
     int rc = att__tpm_attest_parse(attest, attest_len, q, d);
     if (rc != ATT_OK)
         return rc;
@@ -407,31 +429,34 @@ int att__tpm_quote_verify(const uint8_t *attest, size_t attest_len, const uint8_
         att_diag_expect(d, "0xff544347", f);
         return ATT_EMISMATCH;
     }
-    if (q->type != ATT_TPM_ST_ATTEST_QUOTE) {
-        char f[16];
+    if (q->type != want_type) {
+        char f[16], w[16];
         snprintf(f, sizeof(f), "0x%04x", (unsigned)q->type);
-        att_diag_fail(d, ATT_EMISMATCH, "tpm.quote.type", "type",
-                      "TPMS_ATTEST type %s is not TPM_ST_ATTEST_QUOTE 0x8018", f);
-        att_diag_expect(d, "0x8018", f);
+        snprintf(w, sizeof(w), "0x%04x", (unsigned)want_type);
+        att_diag_fail(
+            d, ATT_EMISMATCH, "tpm.quote.type", "type", "TPMS_ATTEST type %s is not %s %s", f,
+            want_type == ATT_TPM_ST_ATTEST_QUOTE ? "TPM_ST_ATTEST_QUOTE" : "TPM_ST_ATTEST_CERTIFY",
+            w);
+        att_diag_expect(d, w, f);
         return ATT_EMISMATCH;
     }
-    rc = att__tpm_sig_parse(sig, sig_len, &res->sig, d);
+    rc = att__tpm_sig_parse(sig, sig_len, s, d);
     if (rc != ATT_OK)
         return rc;
 
     /* 2. key and signature */
     if (!opts->skip_ak_check && (rc = att__tpm_ak_check(ak, d)) != ATT_OK)
         return rc;
-    if (res->sig.hash_alg == ATT_TPM_ALG_SHA1 && !opts->allow_sha1)
+    if (s->hash_alg == ATT_TPM_ALG_SHA1 && !opts->allow_sha1)
         return att_diag_fail(d, ATT_EUNSUPPORTED, "tpm.signature.hash", "signature.hash",
                              "quote signed with SHA-1, which is not allowed");
-    rc = att__tpm_sig_verify(ak, &res->sig, attest, attest_len, d);
+    rc = att__tpm_sig_verify(ak, s, attest, attest_len, d);
     if (rc != ATT_OK)
         return rc;
 
     /* 3. nonce */
-    if (q->extra_data_len != nonce_len ||
-        (nonce_len && !att__ct_equal(q->extra_data, nonce, nonce_len))) {
+    if (check_nonce && (q->extra_data_len != nonce_len ||
+                        (nonce_len && !att__ct_equal(q->extra_data, nonce, nonce_len)))) {
         char qf[2 * ATT_TPM_EXTRA_MAX + 1], nf[2 * ATT_TPM_EXTRA_MAX + 1];
         hex_full(q->extra_data, q->extra_data_len, qf, sizeof(qf));
         hex_full(nonce, nonce_len > ATT_TPM_EXTRA_MAX ? ATT_TPM_EXTRA_MAX : nonce_len, nf,
@@ -443,17 +468,38 @@ int att__tpm_quote_verify(const uint8_t *attest, size_t attest_len, const uint8_
         att_diag_expect(d, nf, qf);
         return ATT_EMISMATCH;
     }
+    return ATT_OK;
+}
+
+int att__tpm_quote_verify(const uint8_t *attest, size_t attest_len, const uint8_t *sig,
+                          size_t sig_len, const att__tpm_public *ak, const uint8_t *nonce,
+                          size_t nonce_len, const att__tpm_pcrs *pcrs,
+                          const att__tpm_quote_opts *opts, att__tpm_quote_result *res, att_diag *d)
+{
+    static const att__tpm_quote_opts defaults = {0};
+    att__tpm_quote_result local;
+    if (!opts)
+        opts = &defaults;
+    if (!res)
+        res = &local;
+    memset(res, 0, sizeof(*res));
+    att__tpm_quote *q = &res->quote;
+    int rc = verify_common(attest, attest_len, sig, sig_len, ak, nonce, nonce_len, opts,
+                           ATT_TPM_ST_ATTEST_QUOTE, 1, q, &res->sig, d);
+    if (rc != ATT_OK)
+        return rc;
 
     /* 4. qualifiedSigner */
     if (opts->signer_parent_qn) {
         uint8_t qn[ATT_TPM_NAME_MAX];
         size_t qn_len = 0;
-        rc = att__tpm_qualified_name(ak->name_alg, opts->signer_parent_qn,
-                                     opts->signer_parent_qn_len, ak->name, ak->name_len, qn,
-                                     &qn_len);
+        rc = ak->name_len ? att__tpm_qualified_name(ak->name_alg, opts->signer_parent_qn,
+                                                    opts->signer_parent_qn_len, ak->name,
+                                                    ak->name_len, qn, &qn_len)
+                          : ATT_EINVAL;
         if (rc != ATT_OK)
             return att_diag_fail(d, rc, "tpm.quote.qualified_signer", "qualifiedSigner",
-                                 "cannot compute the AK's qualified name");
+                                 "cannot compute the AK's qualified name (no TPM public area)");
         if (qn_len != q->qualified_signer_len || memcmp(qn, q->qualified_signer, qn_len) != 0) {
             char want[2 * ATT_TPM_NAME_MAX + 1], got[2 * ATT_TPM_NAME_MAX + 1];
             hex_full(qn, qn_len, want, sizeof(want));
@@ -492,5 +538,94 @@ int att__tpm_quote_verify(const uint8_t *attest, size_t attest_len, const uint8_
     if (opts->require_safe && q->safe != 1)
         return att_diag_fail(d, ATT_EMISMATCH, "tpm.quote.clock_safe", "clockInfo.safe",
                              "clockInfo.safe is 0: the TPM clock may have been rolled back");
+    return ATT_OK;
+}
+
+int att__tpm_certify_verify(const uint8_t *attest, size_t attest_len, const uint8_t *sig,
+                            size_t sig_len, const att__tpm_public *signer,
+                            const att__tpm_public *certified, const uint8_t *nonce,
+                            size_t nonce_len, const att__tpm_quote_opts *opts, att__tpm_quote *out,
+                            att_diag *d)
+{
+    static const att__tpm_quote_opts defaults = {0};
+    att__tpm_quote local;
+    att__tpm_sig s;
+    if (!opts)
+        opts = &defaults;
+    if (!out)
+        out = &local;
+    memset(out, 0, sizeof(*out));
+    if (!certified || !certified->name_len)
+        return att_diag_fail(d, ATT_EINVAL, "tpm.certify.name", "certified",
+                             "no TPM public area for the certified object");
+    int rc = verify_common(attest, attest_len, sig, sig_len, signer, nonce, nonce_len, opts,
+                           ATT_TPM_ST_ATTEST_CERTIFY, 1, out, &s, d);
+    if (rc != ATT_OK)
+        return rc;
+    if (out->certified_name_len != certified->name_len ||
+        memcmp(out->certified_name, certified->name, certified->name_len) != 0) {
+        char want[2 * ATT_TPM_NAME_MAX + 1], got[2 * ATT_TPM_NAME_MAX + 1];
+        hex_full(certified->name, certified->name_len, want, sizeof(want));
+        hex_full(out->certified_name, out->certified_name_len, got, sizeof(got));
+        att_diag_fail(d, ATT_EMISMATCH, "tpm.certify.name", "attested.certify.name",
+                      "the certification is for the object named %s, not %s", got, want);
+        att_diag_expect(d, want, got);
+        return ATT_EMISMATCH;
+    }
+    if (opts->require_safe && out->safe != 1)
+        return att_diag_fail(d, ATT_EMISMATCH, "tpm.quote.clock_safe", "clockInfo.safe",
+                             "clockInfo.safe is 0: the TPM clock may have been rolled back");
+    return ATT_OK;
+}
+
+int att__tpm_creation_verify(const uint8_t *attest, size_t attest_len, const uint8_t *sig,
+                             size_t sig_len, const att__tpm_public *ak,
+                             const uint8_t *creation_data, size_t cd_len, const uint8_t *nonce,
+                             size_t nonce_len, const att__tpm_quote_opts *opts, att__tpm_quote *out,
+                             att_diag *d)
+{
+    static const att__tpm_quote_opts defaults = {0};
+    att__tpm_quote local;
+    att__tpm_sig s;
+    if (!opts)
+        opts = &defaults;
+    if (!out)
+        out = &local;
+    memset(out, 0, sizeof(*out));
+    if (!ak || !ak->name_len)
+        return att_diag_fail(d, ATT_EINVAL, "tpm.creation.name", "ak",
+                             "a creation proof needs the AK's TPM public area");
+    if (!creation_data || cd_len == 0 || cd_len > ATT_TPM_ATTEST_MAX)
+        return att_diag_fail(d, ATT_EINVAL, "tpm.creation.hash", "creationData",
+                             "creation data missing or larger than %d bytes", ATT_TPM_ATTEST_MAX);
+    int rc = verify_common(attest, attest_len, sig, sig_len, ak, nonce, nonce_len, opts,
+                           ATT_TPM_ST_ATTEST_CREATION, nonce != NULL, out, &s, d);
+    if (rc != ATT_OK)
+        return rc;
+    char want[2 * ATT_TPM_NAME_MAX + 1], got[2 * ATT_TPM_NAME_MAX + 1];
+    if (out->creation_name_len != ak->name_len ||
+        memcmp(out->creation_name, ak->name, ak->name_len) != 0) {
+        hex_full(ak->name, ak->name_len, want, sizeof(want));
+        hex_full(out->creation_name, out->creation_name_len, got, sizeof(got));
+        att_diag_fail(d, ATT_EMISMATCH, "tpm.creation.name", "attested.creation.objectName",
+                      "the creation proof is for the object named %s, not the AK %s", got, want);
+        att_diag_expect(d, want, got);
+        return ATT_EMISMATCH;
+    }
+    att__hash_alg h = att__tpm_hash_alg(ak->name_alg);
+    uint8_t dig[ATT_HASH_MAX];
+    rc = att__hash(h, creation_data, cd_len, dig);
+    if (rc != ATT_OK)
+        return rc;
+    size_t dl = att__hash_len(h);
+    if (out->creation_hash_len != dl || memcmp(out->creation_hash, dig, dl) != 0) {
+        hex_full(dig, dl, want, sizeof(want));
+        hex_full(out->creation_hash, out->creation_hash_len, got, sizeof(got));
+        att_diag_fail(d, ATT_EMISMATCH, "tpm.creation.hash", "attested.creation.creationHash",
+                      "creationHash %s is not the %s of the creation data (%s)", got,
+                      att__tpm_alg_name(ak->name_alg), want);
+        att_diag_expect(d, want, got);
+        return ATT_EMISMATCH;
+    }
     return ATT_OK;
 }

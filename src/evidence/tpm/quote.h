@@ -107,6 +107,14 @@ typedef enum att__tpm_public_enc {
     ATT_TPM_PUBLIC_TPM2B /* TPM2B_PUBLIC: u16 size || TPMT_PUBLIC (tpm2-tools -f tss) */
 } att__tpm_public_enc;
 
+/* An AK known only by its public key (MAA's aik_pub JWK, or the key of an AK certificate):
+ * type, curve and key from `key` (a new reference is taken; release with
+ * att__tpm_public_clear), no attributes, scheme NULL (the signature may then be RSASSA,
+ * RSAPSS or ECDSA), no Name (name_len 0). Such a key must be vouched for some other way
+ * (att__tpm_akcert_verify) and verified with opts.skip_ak_check = 1 and no
+ * opts.signer_parent_qn. RSA (>= 1024 bits) and ECC P-256/P-384 only. */
+int att__tpm_public_from_pkey(att__pkey *key, att__tpm_public *out, att_diag *d);
+
 /* Parses buf[0..n) (borrowed) into *out (caller-owned; any previous content is
  * overwritten, not freed): the whole buffer must be one public area (trailing bytes are
  * refused), RSA (1024..16384 bits, exponent 0 = 65537) or ECC P-256/P-384, and the key is
@@ -160,11 +168,23 @@ typedef struct att__tpm_quote {
     att__tpm_pcr_sel sel[ATT_TPM_MAX_BANKS];
     uint8_t pcr_digest[ATT_HASH_MAX];
     size_t pcr_digest_len;
+    /* type CERTIFY only (TPMS_CERTIFY_INFO): the certified object's Name and QN */
+    uint8_t certified_name[ATT_TPM_NAME_MAX];
+    size_t certified_name_len;
+    uint8_t certified_qn[ATT_TPM_NAME_MAX];
+    size_t certified_qn_len;
+    /* type CREATION only (TPMS_CREATION_INFO): the created object's Name, creationHash */
+    uint8_t creation_name[ATT_TPM_NAME_MAX];
+    size_t creation_name_len;
+    uint8_t creation_hash[ATT_HASH_MAX];
+    size_t creation_hash_len;
 } att__tpm_quote;
 
 /* Parses a TPMS_ATTEST (the signed bytes, without a TPM2B_ATTEST size prefix) of any type
- * but keeps quote fields only for type QUOTE; the whole buffer must be consumed. Checks
- * nothing else (magic and type are checked by att__tpm_quote_verify). */
+ * but keeps quote fields only for type QUOTE, certify fields only for CERTIFY and creation
+ * fields only for CREATION; the
+ * whole buffer must be consumed. Checks nothing else (magic and type are checked by
+ * att__tpm_quote_verify / att__tpm_certify_verify). */
 int att__tpm_attest_parse(const uint8_t *buf, size_t n, att__tpm_quote *out, att_diag *d);
 
 /* A parsed TPMT_SIGNATURE (RSASSA, RSAPSS or ECDSA; others are ATT_EUNSUPPORTED). */
@@ -256,6 +276,33 @@ int att__tpm_quote_verify(const uint8_t *attest, size_t attest_len, const uint8_
                           size_t sig_len, const att__tpm_public *ak, const uint8_t *nonce,
                           size_t nonce_len, const att__tpm_pcrs *pcrs,
                           const att__tpm_quote_opts *opts, att__tpm_quote_result *res, att_diag *d);
+
+/* Verifies a TPM2_Certify attestation (TPMS_ATTEST type CERTIFY 0x8017) by `signer`: the
+ * same structure, signature and nonce (extraData == qualifyingData) checks as
+ * att__tpm_quote_verify (opts: allow_sha1, skip_ak_check, require_safe; the PCR fields are
+ * ignored), and the certified object's Name in the attestation equals certified->name
+ * (reason "tpm.certify.name"): proof that the TPM holding the signer also holds `certified`
+ * (e.g. a key generated in the TPM whose public part the client sends). `out` (optional)
+ * receives the decoded attestation. */
+int att__tpm_certify_verify(const uint8_t *attest, size_t attest_len, const uint8_t *sig,
+                            size_t sig_len, const att__tpm_public *signer,
+                            const att__tpm_public *certified, const uint8_t *nonce,
+                            size_t nonce_len, const att__tpm_quote_opts *opts, att__tpm_quote *out,
+                            att_diag *d);
+
+/* Verifies an AK creation proof (reference/tpm.md §1.6 (c), go-attestation / Windows PCP):
+ * a TPMS_ATTEST of type CREATION (0x801a) from TPM2_CertifyCreation, signed by the AK
+ * itself, whose objectName is the AK's Name and whose creationHash is
+ * H_nameAlg(creation_data[0..cd_len)) (the TPMS_CREATION_DATA bytes the TPM returned at
+ * creation). Checks magic, type, the AK's attributes (unless opts->skip_ak_check), the
+ * signature (SHA-1 only with opts->allow_sha1), extraData == nonce when nonce is not NULL.
+ * Proves the AK was created inside a TPM with these attributes — not which TPM: combine with
+ * an AK or EK certificate. Reasons "tpm.creation.name", "tpm.creation.hash". */
+int att__tpm_creation_verify(const uint8_t *attest, size_t attest_len, const uint8_t *sig,
+                             size_t sig_len, const att__tpm_public *ak,
+                             const uint8_t *creation_data, size_t cd_len, const uint8_t *nonce,
+                             size_t nonce_len, const att__tpm_quote_opts *opts, att__tpm_quote *out,
+                             att_diag *d);
 
 /* Computes H_alg(selected PCR values in selection order) into out (att__hash_len bytes)
  * for the selections sel[0..n_sel); ATT_ENOTFOUND (with d naming the PCR) when pcrs lacks a

@@ -282,3 +282,42 @@ int att__tpm_ak_check(const att__tpm_public *ak, att_diag *d)
                              att__tpm_alg_name(ak->scheme), att__tpm_alg_name(ak->scheme_hash));
     return ATT_OK;
 }
+
+int att__tpm_public_from_pkey(att__pkey *key, att__tpm_public *out, att_diag *d)
+{
+    if (!out)
+        return ATT_EINVAL;
+    memset(out, 0, sizeof(*out));
+    if (!key)
+        return att_diag_fail(d, ATT_EINVAL, "tpm.ak.missing", "ak", "no AK public key");
+    switch (att__pkey_type(key)) {
+    case ATT_KEY_RSA:
+        if (att__pkey_bits(key) < 1024)
+            return att_diag_fail(d, ATT_EUNSUPPORTED, "tpm.public.key_bits", "ak",
+                                 "RSA AK of %d bits is too small", att__pkey_bits(key));
+        out->type = ATT_TPM_ALG_RSA;
+        out->key_bits = (uint16_t)att__pkey_bits(key);
+        break;
+    case ATT_KEY_EC_P256:
+        out->type = ATT_TPM_ALG_ECC;
+        out->curve = ATT_TPM_ECC_NIST_P256;
+        out->key_bits = 256;
+        break;
+    case ATT_KEY_EC_P384:
+        out->type = ATT_TPM_ALG_ECC;
+        out->curve = ATT_TPM_ECC_NIST_P384;
+        out->key_bits = 384;
+        break;
+    default:
+        return att_diag_fail(d, ATT_EUNSUPPORTED, "tpm.public.type", "ak",
+                             "AK key type is not supported (RSA, ECC P-256/P-384)");
+    }
+    out->scheme = ATT_TPM_ALG_NULL;
+    out->sym_alg = ATT_TPM_ALG_NULL;
+    out->key = att__pkey_ref(key);
+    if (!out->key) {
+        memset(out, 0, sizeof(*out));
+        return ATT_ENOMEM;
+    }
+    return ATT_OK;
+}

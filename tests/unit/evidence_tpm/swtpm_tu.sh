@@ -3,9 +3,12 @@
 #   swtpm_tu.sh start DIR      manufacture a TPM with EK certificates (local CA) in DIR, run it
 #                              on 127.0.0.1 with free ports, create RSA and ECC EKs and an AK
 #                              under each: DIR/{ek,ak}_{rsa,ecc}.pub (TPM2B_PUBLIC),
-#                              DIR/ak_{rsa,ecc}.name, DIR/ekcert_{rsa,ecc}.der, DIR/ca_*.pem
+#                              DIR/ak_{rsa,ecc}.name, DIR/ekcert_rsa.der, DIR/ekcert_ecc384.der
+#                              (+ DIR/ek_ecc384.pub), DIR/ca_*.pem, and DIR/certify.{attest,sig}
+#                              (TPM2_Certify of the ECC AK by the RSA AK)
 #   swtpm_tu.sh activate DIR K TPM2_ActivateCredential of DIR/cred_K.bin (K = rsa|ecc) with
-#                              the K EK and AK -> DIR/secret_K.out
+#                              the K EK and AK -> DIR/secret_K.out; K = ecc384: the P-384 EK
+#                              and the RSA AK
 #   swtpm_tu.sh stop DIR       stop that TPM
 # There is no resource manager: every tool is followed by a flush of transient objects.
 set -euo pipefail
@@ -73,11 +76,23 @@ C
         tpm2_createak -C "$W/ek_$k.ctx" -c "$W/ak_$k.ctx" -G $k -g sha256 -s $s \
             -u "$W/ak_$k.pub" -n "$W/ak_$k.name" -f tss >/dev/null; fl
     done
+    # TPM2_Certify of the ECC AK by the RSA AK (no qualifying data in tpm2-tools 5.4)
+    tpm2_certify -c "$W/ak_ecc.ctx" -C "$W/ak_rsa.ctx" -g sha256 -o "$W/certify.attest" \
+        -s "$W/certify.sig" >/dev/null; fl
     ;;
 activate)
-    k=${3:?rsa|ecc}
+    k=${3:?rsa|ecc|ecc384}
     tcti
     rm -f "$W/secret_$k.out"
+    if [ "$k" = ecc384 ]; then
+        # swtpm's persistent P-384 EK (SHA-384 Name, AES-256) has userWithAuth: no policy
+        # session; the credential is bound to the RSA AK's Name.
+        rc=0
+        tpm2_activatecredential -c "$W/ak_rsa.ctx" -C 0x81010016 -i "$W/cred_$k.bin" \
+            -o "$W/secret_$k.out" >/dev/null 2>"$W/activate_$k.log" || rc=$?
+        fl
+        exit $rc
+    fi
     tpm2_startauthsession --policy-session -S "$W/sess.ctx" >/dev/null
     tpm2_policysecret -S "$W/sess.ctx" -c e >/dev/null
     rc=0

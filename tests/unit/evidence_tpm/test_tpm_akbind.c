@@ -164,6 +164,17 @@ static void test_challenge_layout(void **state)
     assert_memory_equal(file + 8 + ch.id_object_len, ref + 8 + ch.id_object_len, 2);
     assert_memory_not_equal(file + 12, ref + 12, 32); /* a fresh seed: another HMAC */
     assert_int_equal(att__tpm_challenge_file(&ch, file, 100, &fl), ATT_ELIMIT);
+    /* longer than the SHA-256 digest, empty, or a malformed Name: refused */
+    att__tpm_challenge bad;
+    uint8_t big[33] = {0};
+    att_diag_clear(&d);
+    assert_int_equal(att__tpm_make_credential(&ek, ak.name, ak.name_len, big, 33, &bad, &d),
+                     ATT_EINVAL);
+    assert_string_equal(d.reason, "tpm.makecredential.input");
+    assert_int_equal(att__tpm_make_credential(&ek, ak.name, ak.name_len, big, 0, &bad, NULL),
+                     ATT_EINVAL);
+    assert_int_equal(att__tpm_make_credential(&ek, ak.name, ak.name_len - 1, big, 32, &bad, NULL),
+                     ATT_EINVAL);
 
     /* activation checks */
     att_diag_clear(&d);
@@ -223,6 +234,125 @@ static void test_kdfa_kdfe(void **state)
                      ATT_EINVAL);
 }
 
+/* MAA's model: the AK arrives as a bare public key vouched for by its certificate. */
+static void test_ak_from_certificate_key(void **state)
+{
+    (void)state;
+    json_t *summary = tu_quote_summary();
+    tu_quote_case c;
+    tu_quote_load(summary, "gce-cos-85-nonce9009/sha256", &c);
+    att__cert *leaf = cert("gce-cos-85-nonce9009/ak_cert.der");
+    att__pkey *k = NULL;
+    assert_int_equal(att__cert_pubkey(leaf, &k), ATT_OK);
+    att__tpm_public ak;
+    att_diag d;
+    att_diag_clear(&d);
+    assert_int_equal(att__tpm_public_from_pkey(k, &ak, &d), ATT_OK);
+    att__pkey_free(k); /* ak holds its own reference */
+    assert_int_equal(ak.name_len, 0);
+    att__tpm_quote_opts o = tu_quote_opts(&c);
+    o.skip_ak_check = 1;
+    att__tpm_quote_result r;
+    int rc = att__tpm_quote_verify(c.attest, c.attest_len, c.sig, c.sig_len, &ak, c.nonce,
+                                   c.nonce_len, &c.pcrs, &o, &r, &d);
+    if (rc != ATT_OK)
+        fail_msg("%s", d.message);
+    /* without a TPM public area there are no attributes to check and no QN to compute */
+    o.skip_ak_check = 0;
+    att_diag_clear(&d);
+    assert_int_equal(att__tpm_quote_verify(c.attest, c.attest_len, c.sig, c.sig_len, &ak, c.nonce,
+                                           c.nonce_len, &c.pcrs, &o, &r, &d),
+                     ATT_EMISMATCH);
+    assert_string_equal(d.reason, "tpm.ak.attributes");
+    o.skip_ak_check = 1;
+    uint8_t h[4];
+    att__tpm_hierarchy_qn(ATT_TPM_RH_ENDORSEMENT, h);
+    o.signer_parent_qn = h;
+    o.signer_parent_qn_len = 4;
+    att_diag_clear(&d);
+    assert_int_equal(att__tpm_quote_verify(c.attest, c.attest_len, c.sig, c.sig_len, &ak, c.nonce,
+                                           c.nonce_len, &c.pcrs, &o, &r, &d),
+                     ATT_EINVAL);
+    assert_string_equal(d.reason, "tpm.quote.qualified_signer");
+    /* another key (the swtpm EK certificate's) does not verify the quote */
+    att__tpm_public_clear(&ak);
+    att__cert *ekc = cert("swtpm-ecc-pss/ekcert_rsa.der");
+    assert_int_equal(att__cert_pubkey(ekc, &k), ATT_OK);
+    assert_int_equal(att__tpm_public_from_pkey(k, &ak, &d), ATT_OK);
+    att__pkey_free(k);
+    o.signer_parent_qn = NULL;
+    att_diag_clear(&d);
+    assert_int_equal(att__tpm_quote_verify(c.attest, c.attest_len, c.sig, c.sig_len, &ak, c.nonce,
+                                           c.nonce_len, &c.pcrs, &o, &r, &d),
+                     ATT_ESIG);
+    assert_non_null(strstr(d.message, "without TPM public area"));
+    att__tpm_public_clear(&ak);
+    att__cert_free(ekc);
+    att__cert_free(leaf);
+    tu_quote_free(&c);
+    json_decref(summary);
+}
+
+/* The Windows AK creation proof (TPM2_CertifyCreation by the AK over its own creation). */
+static void test_windows_creation_proof(void **state)
+{
+    (void)state;
+    att__tpm_public ak, other;
+    pub("windows-gcp-shielded-vm/ak_pub.tpmt_public", &ak);
+    pub("gce-cos-85-nonce9009/ak_pub.tpmt_public", &other);
+    size_t an, sn, cn;
+    uint8_t *attest = tu_quote_file("windows-gcp-shielded-vm/ak_create_attest.tpms_attest", &an);
+    uint8_t *sig = tu_quote_file("windows-gcp-shielded-vm/ak_create_sig.tpmt_signature", &sn);
+    uint8_t *cd = tu_quote_file("windows-gcp-shielded-vm/ak_create_data.tpms_creation_data", &cn);
+    att__tpm_quote_opts o;
+    memset(&o, 0, sizeof(o));
+    o.allow_sha1 = 1; /* a Windows PCP AK signs with SHA-1 */
+    att__tpm_quote q;
+    att_diag d;
+    att_diag_clear(&d);
+    int rc = att__tpm_creation_verify(attest, an, sig, sn, &ak, cd, cn, NULL, 0, &o, &q, &d);
+    if (rc != ATT_OK)
+        fail_msg("%s (%s)", d.message, d.reason);
+    assert_int_equal(q.type, ATT_TPM_ST_ATTEST_CREATION);
+    assert_memory_equal(q.creation_name, ak.name, ak.name_len);
+    /* the empty qualifying data is checked when asked for, a nonce is not there */
+    assert_int_equal(att__tpm_creation_verify(attest, an, sig, sn, &ak, cd, cn, (const uint8_t *)"",
+                                              0, &o, &q, &d),
+                     ATT_OK);
+    att_diag_clear(&d);
+    assert_int_equal(att__tpm_creation_verify(attest, an, sig, sn, &ak, cd, cn,
+                                              (const uint8_t *)"x", 1, &o, &q, &d),
+                     ATT_EMISMATCH);
+    /* other creation data */
+    cd[cn - 1] ^= 1;
+    att_diag_clear(&d);
+    assert_int_equal(
+        att__tpm_creation_verify(attest, an, sig, sn, &ak, cd, cn, NULL, 0, &o, &q, &d),
+        ATT_EMISMATCH);
+    assert_string_equal(d.reason, "tpm.creation.hash");
+    cd[cn - 1] ^= 1;
+    /* SHA-1 refused by default; another AK does not verify it */
+    o.allow_sha1 = 0;
+    att_diag_clear(&d);
+    assert_int_equal(
+        att__tpm_creation_verify(attest, an, sig, sn, &ak, cd, cn, NULL, 0, &o, &q, &d),
+        ATT_EUNSUPPORTED);
+    o.allow_sha1 = 1;
+    att_diag_clear(&d);
+    assert_int_not_equal(
+        att__tpm_creation_verify(attest, an, sig, sn, &other, cd, cn, NULL, 0, &o, &q, &d), ATT_OK);
+    /* a creation proof is not a quote */
+    att_diag_clear(&d);
+    assert_int_equal(att__tpm_quote_verify(attest, an, sig, sn, &ak, NULL, 0, NULL, &o, NULL, &d),
+                     ATT_EMISMATCH);
+    assert_string_equal(d.reason, "tpm.quote.type");
+    free(attest);
+    free(sig);
+    free(cd);
+    att__tpm_public_clear(&ak);
+    att__tpm_public_clear(&other);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -230,6 +360,8 @@ int main(void)
         cmocka_unit_test(test_swtpm_ek_cert_vector),
         cmocka_unit_test(test_challenge_layout),
         cmocka_unit_test(test_kdfa_kdfe),
+        cmocka_unit_test(test_ak_from_certificate_key),
+        cmocka_unit_test(test_windows_creation_proof),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -180,6 +180,36 @@ static void test_makecredential_ecc_ek(void **state)
     round_trip("ecc", "rsa");
 }
 
+/* swtpm's own P-384 EK (high-range template: SHA-384 Name, AES-256-CFB): KDFe over P-384 and
+ * SHA-384 KDFa; the credential is bound to the RSA AK's Name. */
+static void test_makecredential_p384_ek(void **state)
+{
+    (void)state;
+    att__tpm_public ek, ak;
+    load_pub("ek_ecc384.pub", &ek);
+    load_pub("ak_rsa.pub", &ak);
+    att_diag d;
+    att_diag_clear(&d);
+    assert_int_equal(att__tpm_ek_check(&ek, &d), ATT_OK);
+    assert_int_equal(ek.name_alg, ATT_TPM_ALG_SHA384);
+    assert_int_equal(ek.sym_bits, 256);
+    att__tpm_challenge ch;
+    assert_int_equal(att__tpm_make_credential(&ek, ak.name, ak.name_len, NULL, 48, &ch, &d),
+                     ATT_OK);
+    uint8_t file[1024];
+    size_t fl = 0, n = 0;
+    assert_int_equal(att__tpm_challenge_file(&ch, file, sizeof(file), &fl), ATT_OK);
+    write_file("cred_ecc384.bin", file, fl);
+    assert_int_equal(run("activate", "ecc384"), 0);
+    uint8_t *secret = rd("secret_ecc384.out", &n);
+    att_diag_clear(&d);
+    assert_int_equal(att__tpm_activation_verify(&ch, secret, n, &ak, &d), ATT_OK);
+    free(secret);
+    att__tpm_challenge_clear(&ch);
+    att__tpm_public_clear(&ek);
+    att__tpm_public_clear(&ak);
+}
+
 static att__cert *load_cert(const char *name)
 {
     char p[400];
@@ -229,12 +259,64 @@ static void test_ek_certs(void **state)
     att__cert_free(ecc);
 }
 
+/* A real TPM2_Certify: the RSA AK certifies that the same TPM holds the ECC AK. */
+static void test_certify(void **state)
+{
+    (void)state;
+    att__tpm_public rsa, ecc;
+    load_pub("ak_rsa.pub", &rsa);
+    load_pub("ak_ecc.pub", &ecc);
+    size_t an, sn;
+    uint8_t *attest = rd("certify.attest", &an), *sig = rd("certify.sig", &sn);
+    /* tpm2_certify 5.4 always passes qualifyingData 00ff55aa */
+    static const uint8_t qd[] = {0x00, 0xff, 0x55, 0xaa};
+    att__tpm_quote q;
+    att_diag d;
+    att_diag_clear(&d);
+    int rc = att__tpm_certify_verify(attest, an, sig, sn, &rsa, &ecc, qd, 4, NULL, &q, &d);
+    if (rc != ATT_OK)
+        fail_msg("certify: %s (%s)", d.message, d.reason);
+    assert_int_equal(q.type, ATT_TPM_ST_ATTEST_CERTIFY);
+    assert_memory_equal(q.certified_name, ecc.name, ecc.name_len);
+    /* not a certification of the RSA AK itself */
+    att_diag_clear(&d);
+    assert_int_equal(att__tpm_certify_verify(attest, an, sig, sn, &rsa, &rsa, qd, 4, NULL, &q, &d),
+                     ATT_EMISMATCH);
+    assert_string_equal(d.reason, "tpm.certify.name");
+    /* signed by the RSA AK, not the ECC one */
+    att_diag_clear(&d);
+    assert_int_not_equal(
+        att__tpm_certify_verify(attest, an, sig, sn, &ecc, &ecc, qd, 4, NULL, &q, &d), ATT_OK);
+    /* a nonce the certification does not carry, and none */
+    att_diag_clear(&d);
+    assert_int_equal(att__tpm_certify_verify(attest, an, sig, sn, &rsa, &ecc, (const uint8_t *)"n",
+                                             1, NULL, &q, &d),
+                     ATT_EMISMATCH);
+    assert_string_equal(d.reason, "tpm.quote.extra_data");
+    att_diag_clear(&d);
+    assert_int_equal(
+        att__tpm_certify_verify(attest, an, sig, sn, &rsa, &ecc, NULL, 0, NULL, &q, &d),
+        ATT_EMISMATCH);
+    /* a certification is not a quote */
+    att_diag_clear(&d);
+    assert_int_equal(
+        att__tpm_quote_verify(attest, an, sig, sn, &rsa, NULL, 0, NULL, NULL, NULL, &d),
+        ATT_EMISMATCH);
+    assert_string_equal(d.reason, "tpm.quote.type");
+    free(attest);
+    free(sig);
+    att__tpm_public_clear(&rsa);
+    att__tpm_public_clear(&ecc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_makecredential_rsa_ek),
         cmocka_unit_test(test_makecredential_ecc_ek),
+        cmocka_unit_test(test_makecredential_p384_ek),
         cmocka_unit_test(test_ek_certs),
+        cmocka_unit_test(test_certify),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
