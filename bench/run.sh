@@ -158,6 +158,14 @@ if [ -x "$bindir/bench_tpmquote" ]; then
         tee -a "$table" || att_die "bench_tpmquote failed"
 fi
 
+# TPM event log and IMA list in process (bench/tpmlog.c): parse + replay of the largest
+# real event log, its boot facts, a 24-PCR verification, and the 826-entry IMA list.
+if [ -x "$bindir/bench_tpmlog" ]; then
+    echo "TPM event log / IMA: $bindir/bench_tpmlog..." >&2
+    { echo; ATT_SHARED_DIR=${ATT_SHARED_DIR:-$src/../shared} "$bindir/bench_tpmlog" 300; } |
+        tee -a "$table" || att_die "bench_tpmlog failed"
+fi
+
 # SGX attestation over HTTP, both cores, warm collateral: POST /attest/SgxEnclave with the
 # real sharedwus quote (Python SDK recording) against the OE plugin collateral of the same
 # platform, replayed at a time inside that collateral's window. Crypto bound of one

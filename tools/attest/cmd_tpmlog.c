@@ -304,3 +304,193 @@ int att_cli_ima_show(const att_cli_ctx *ctx, int argc, char **argv)
     att__ima_free(log);
     return rc != ATT_EXIT_OK ? rc : exit_code;
 }
+
+/* Reads {bank:{"<pcr>":hex}} (the shape of the quote vectors' pcrs.json). */
+static int load_pcrs(const char *path, json_t **out)
+{
+    att__buf in;
+    int rc = read_input(path, "PCR values", 1024u * 1024u, &in);
+    if (rc != ATT_EXIT_OK)
+        return rc;
+    json_error_t e;
+    *out = json_loadb((const char *)in.data, in.len, 0, &e);
+    att__buf_free(&in);
+    if (!*out || !json_is_object(*out)) {
+        att_cli_error("%s: not a JSON object of banks (line %d: %s)", path, e.line, e.text);
+        json_decref(*out);
+        return ATT_EXIT_USAGE;
+    }
+    return ATT_EXIT_OK;
+}
+
+/* Verifies one bank; adds its result to banks_out. Returns 1 verified, 0 not, -1 on a
+ * usage error (printed). */
+static int verify_bank(const att__evlog *log, const char *bank, json_t *vals, json_t *banks_out)
+{
+    uint16_t alg = att__tpm_alg_from_name(bank);
+    size_t size = att__tpm_alg_size(alg);
+    if (!size || !json_is_object(vals)) {
+        att_cli_error("unknown PCR bank '%s'", bank);
+        return -1;
+    }
+    json_t *r = json_object();
+    json_object_set_new(banks_out, bank, r);
+    att__pcr_bank b;
+    att_diag d;
+    att_diag_clear(&d);
+    if (att__evlog_replay(log, alg, &b, &d) != ATT_OK) {
+        json_object_set_new(r, "verified", json_false());
+        json_object_set_new(r, "error", json_string(d.message));
+        return 0;
+    }
+    /* the PCRs the log explains: those it extends, and listed ones still at reset */
+    uint8_t values[ATT_TPM_NUM_PCRS * ATT_TPM_MAX_DIGEST];
+    uint32_t mask = 0;
+    json_t *unexplained = json_array();
+    for (uint32_t i = 0; i < ATT_TPM_NUM_PCRS; i++) {
+        char k[4];
+        snprintf(k, sizeof(k), "%u", i);
+        const char *hexv = json_string_value(json_object_get(vals, k));
+        if (!hexv)
+            continue;
+        uint8_t v[ATT_TPM_MAX_DIGEST], reset[ATT_TPM_MAX_DIGEST];
+        size_t n = strlen(hexv);
+        if (n != 2 * size) {
+            att_cli_error("%s PCR %u: %zu hex digits, expected %zu", bank, i, n, 2 * size);
+            json_decref(unexplained);
+            return -1;
+        }
+        for (size_t j = 0; j < size; j++) {
+            unsigned x;
+            if (sscanf(hexv + 2 * j, "%2x", &x) != 1) {
+                att_cli_error("%s PCR %u: not hex", bank, i);
+                json_decref(unexplained);
+                return -1;
+            }
+            v[j] = (uint8_t)x;
+        }
+        memset(reset, (i >= 17 && i <= 22) ? 0xFF : 0, size);
+        if ((b.extended & (1u << i)) || memcmp(v, reset, size) == 0) {
+            memcpy(values + __builtin_popcount(mask) * size, v, size);
+            mask |= 1u << i;
+        } else {
+            json_array_append_new(unexplained, json_integer(i));
+        }
+    }
+    att__pcr_verify_result res;
+    att_diag_clear(&d);
+    int rc = att__evlog_verify_pcrs(log, alg, mask, values, (size_t)__builtin_popcount(mask) * size,
+                                    &res, &d);
+    json_t *pcrs = json_object();
+    for (uint32_t c = 0; c < res.ncheck; c++) {
+        const att__pcr_check *pc = &res.check[c];
+        char k[4], q[2 * ATT_TPM_MAX_DIGEST + 1], rp[2 * ATT_TPM_MAX_DIGEST + 1];
+        snprintf(k, sizeof(k), "%u", pc->pcr);
+        hex(pc->quoted, size, q);
+        hex(pc->replayed, size, rp);
+        json_t *sus = json_array();
+        for (uint32_t s = 0; s < pc->nsuspects; s++)
+            json_array_append_new(sus, json_integer(pc->suspects[s]));
+        json_object_set_new(pcrs, k,
+                            json_pack("{s:b, s:s, s:s, s:I, s:o, s:b}", "match", pc->match,
+                                      "quoted", q, "replayed", rp, "events",
+                                      (json_int_t)pc->nevents, "suspects", sus, "workaround",
+                                      pc->workaround));
+    }
+    json_object_set_new(r, "verified", json_boolean(rc == ATT_OK));
+    json_object_set_new(r, "pcrs", pcrs);
+    json_object_set_new(r, "unexplained", unexplained);
+    if (rc != ATT_OK)
+        json_object_set_new(r, "error", json_string(d.message));
+    return rc == ATT_OK;
+}
+
+int att_cli_eventlog_verify(const att_cli_ctx *ctx, int argc, char **argv)
+{
+    int json = 0;
+    const char *pcrs_file = NULL, *bank = NULL;
+    const att_cli_opt opts[] = {{"json", 0, ATT_OPT_FLAG, &json, NULL},
+                                {"pcrs", 0, ATT_OPT_VALUE, NULL, &pcrs_file},
+                                {"bank", 0, ATT_OPT_VALUE, NULL, &bank},
+                                {NULL, 0, 0, NULL, NULL}};
+    const char *pos[1];
+    int npos = 0;
+    int rc = att_cli_parse(ctx, argc, argv, opts, pos, 1, 1, &npos);
+    if (rc >= 0)
+        return rc;
+    if (!pcrs_file)
+        return att_cli_usage_error(ctx, "--pcrs FILE is required");
+    json_t *quoted = NULL;
+    if ((rc = load_pcrs(pcrs_file, &quoted)) != ATT_EXIT_OK)
+        return rc;
+    att__buf in;
+    if ((rc = read_input(pos[0], "event log", ATT_MAX_EVENTLOG_BYTES, &in)) != ATT_EXIT_OK) {
+        json_decref(quoted);
+        return rc;
+    }
+    att_diag d;
+    att_diag_clear(&d);
+    att__evlog *log = NULL;
+    int err = att__evlog_parse(in.data, in.len, &log, &d);
+    att__buf_free(&in);
+    if (err != ATT_OK) {
+        att_cli_error("%s: %s", pos[0], d.message);
+        json_decref(quoted);
+        return ATT_EXIT_USAGE;
+    }
+    json_t *banks = json_object();
+    int all = 1, any = 0;
+    const char *k;
+    json_t *v;
+    json_object_foreach(quoted, k, v)
+    {
+        if (bank && strcmp(bank, k) != 0)
+            continue;
+        int ok = verify_bank(log, k, v, banks);
+        if (ok < 0) {
+            json_decref(banks);
+            json_decref(quoted);
+            att__evlog_free(log);
+            return ATT_EXIT_USAGE;
+        }
+        all &= ok;
+        any = 1;
+    }
+    json_decref(quoted);
+    att__evlog_free(log);
+    if (!any) {
+        json_decref(banks);
+        att_cli_error("no PCR bank%s%s in %s", bank ? " " : "", bank ? bank : "", pcrs_file);
+        return ATT_EXIT_USAGE;
+    }
+    if (json) {
+        rc = print_json(json_pack("{s:b, s:o}", "verified", all, "banks", banks));
+    } else {
+        json_object_foreach(banks, k, v)
+        {
+            printf("%-8s %s\n", k,
+                   json_is_true(json_object_get(v, "verified")) ? "verified" : "NOT verified");
+            const char *idx;
+            json_t *p;
+            json_object_foreach(json_object_get(v, "pcrs"), idx,
+                                p) if (!json_is_true(json_object_get(p, "match")))
+                printf("  PCR %s: quoted %s, replayed %s\n", idx,
+                       json_string_value(json_object_get(p, "quoted")),
+                       json_string_value(json_object_get(p, "replayed")));
+            json_t *e = json_object_get(v, "error");
+            if (json_is_string(e)) {
+                char s[600];
+                const char *m = json_string_value(e);
+                printf("  %s\n", att_cli_sanitize(m, strlen(m), s, sizeof(s)));
+            }
+            size_t i;
+            json_t *u;
+            json_array_foreach(json_object_get(v, "unexplained"), i, u)
+                printf("  PCR %lld: quoted value not explained by this log (not checked)\n",
+                       (long long)json_integer_value(u));
+        }
+        json_decref(banks);
+        rc = ATT_EXIT_OK;
+    }
+    return rc != ATT_EXIT_OK ? rc : (all ? ATT_EXIT_OK : ATT_EXIT_CHECK);
+}

@@ -204,6 +204,28 @@ static const att_cli_cmd eventlog_cmds[] = {
                 "does not match its data), 2 malformed log or usage error, 3 cannot read FILE.\n",
         .run = att_cli_eventlog_show,
     },
+    {
+        .name = "verify",
+        .args = "--pcrs FILE [OPTIONS] LOG",
+        .summary = "replay an event log against quoted PCR values",
+        .help = "Replays the event log LOG in every bank of FILE and compares it with those\n"
+                "PCR values, as the service does after verifying a quote: only the quoted\n"
+                "bank counts. FILE is JSON {\"sha256\": {\"0\": \"hex\", ...}, ...}. PCRs the\n"
+                "log extends, and listed PCRs still at their reset value, are checked; other\n"
+                "listed PCRs are reported as not explained by the log. A mismatch names the\n"
+                "PCR, both values and the suspect events.\n"
+                "\n"
+                "Options:\n"
+                "  --pcrs FILE   the quoted PCR values (required)\n"
+                "  --bank BANK   check only this bank (sha1, sha256, sha384, sha512)\n"
+                "  --json        print {\"verified\", \"banks\": {bank: {\"verified\", \"pcrs\":\n"
+                "                {pcr: {match, quoted, replayed, events, suspects}}, ...}}}\n"
+                "  -h, --help    show this help\n"
+                "\n"
+                "Exit codes: 0 every bank verified, 1 a PCR does not match, 2 malformed input\n"
+                "or usage error, 3 cannot read a file.\n",
+        .run = att_cli_eventlog_verify,
+    },
     {.name = NULL},
 };
 

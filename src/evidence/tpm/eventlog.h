@@ -147,10 +147,11 @@ typedef struct att__evlog {
 
 /* Parses a binary event log (either format; detected from the first record). Bounded by
  * ATT_MAX_EVENTLOG_BYTES and ATT_MAX_EVENTLOG_EVENTS; trailing bytes that do not form a
- * record, unknown digest algorithms inside TCG_PCR_EVENT2, a digest count different from
- * the Spec ID's, a Spec ID whose vendor data overruns it are errors. On success *out is a
- * new log (free with att__evlog_free). On failure returns a negative att_err and fills d
- * with reason "eventlog.parse" and a message naming the event number and byte offset. */
+ * record, unknown digest algorithms inside TCG_PCR_EVENT2, more digests than the Spec ID
+ * declares (fewer are accepted; that bank is then not replayable), a Spec ID whose vendor data
+ * overruns it are errors. On success *out is a new log (free with att__evlog_free). On failure
+ * returns a negative att_err and fills d with reason "eventlog.parse" and a message naming the
+ * event number and byte offset. */
 int att__evlog_parse(const uint8_t *data, size_t n, att__evlog **out, att_diag *d);
 void att__evlog_free(att__evlog *log);
 
@@ -217,14 +218,25 @@ int att__evlog_verify_pcrs(const att__evlog *log, uint16_t alg, uint32_t selecte
 
 /* One Secure Boot signature database (PK, KEK, db, dbx) from EFI_SIGNATURE_LISTs. */
 typedef struct att__sb_db {
-    int present;           /* the variable was measured */
-    size_t x509_count;     /* EFI_CERT_X509 entries */
-    size_t sha256_count;   /* EFI_CERT_SHA256 entries (image hashes) */
-    size_t other_count;    /* other signature types */
-    char **subjects;       /* x509_count certificate subjects (RFC 2253), owned; a
-                              certificate that does not parse yields "(unparsable)" */
-    uint8_t (*sha256)[32]; /* sha256_count hashes, owned */
+    int present;                /* the variable was measured */
+    size_t x509_count;          /* EFI_CERT_X509 entries */
+    size_t sha256_count;        /* EFI_CERT_SHA256 entries (image hashes) */
+    size_t other_count;         /* other signature types */
+    char **subjects;            /* x509_count certificate subjects (RFC 2253), owned; a
+                                   certificate that does not parse yields "(unparsable)" */
+    uint8_t (*sha256)[32];      /* sha256_count hashes, owned */
+    uint8_t (*x509_sha256)[32]; /* SHA-256 of each certificate's DER (x509_count), owned;
+                                   all-zero for a certificate without a DER length */
 } att__sb_db;
+
+/* Is the certificate (DER) in db? Compared by SHA-256 of the DER. */
+int att__sb_db_has_cert(const att__sb_db *db, const uint8_t *der, size_t n);
+/* How many of the image hashes (EFI_CERT_SHA256 entries) of a dbx update are missing from
+ * dbx? update is the update file as distributed (an authenticated-variable body:
+ * EFI_VARIABLE_AUTHENTICATION_2 header, then EFI_SIGNATURE_LISTs) or bare signature lists.
+ * *missing gets the count (0 = dbx is at least as current as the update: "dbxvalidated").
+ * ATT_EINVAL when the update does not parse. */
+int att__sb_dbx_missing(const att__sb_db *dbx, const uint8_t *update, size_t n, size_t *missing);
 
 /* One EV_EFI_VARIABLE_AUTHORITY event (PCR7). */
 typedef struct att__sb_authority {
@@ -318,6 +330,43 @@ typedef struct att__evlog_facts {
  * *out is new (free with att__evlog_facts_free). */
 int att__evlog_facts_get(const att__evlog *log, att__evlog_facts **out);
 void att__evlog_facts_free(att__evlog_facts *f);
+
+/* MAA AzureGuest-style boot claims from the facts (maa.md §2.9, tpm.md §4.3):
+ * "secureboot", "x-ms-azurevm-bootdebug-enabled", "-kerneldebug-enabled",
+ * "-testsigning-enabled", "-flightsigning-enabled", "-hypervisordebug-enabled",
+ * "-elam-enabled", "-hvci-policy", "-signingdisabled", "-debuggersdisabled",
+ * "-is-windows" (SIPA seen). Linux logs give false for the Windows flags and
+ * signingdisabled true (as in MAA's Linux samples). A flag whose data is missing or
+ * unverified is reported as the unsafe value. New reference; NULL on allocation failure. */
+json_t *att__evlog_azurevm_claims(const att__evlog_facts *f);
+
+/* ---- baseline comparison (the "boot measurements deviate" alert, tpm.md §4.4) ---- */
+
+/* Differences of one PCR between a baseline log and a new log, in one bank. */
+#define ATT_EVLOG_MAX_DIFF_EVENTS 16u
+typedef struct att__evlog_pcr_diff {
+    uint32_t pcr;
+    uint8_t base[ATT_TPM_MAX_DIGEST], cur[ATT_TPM_MAX_DIGEST];
+    uint32_t nadded, nremoved;
+    uint32_t added[ATT_EVLOG_MAX_DIFF_EVENTS];   /* event numbers of the new log whose
+                                                    (type, digest) the baseline lacks */
+    uint32_t removed[ATT_EVLOG_MAX_DIFF_EVENTS]; /* event numbers of the baseline that the
+                                                    new log lacks */
+} att__evlog_pcr_diff;
+
+typedef struct att__evlog_diff {
+    uint16_t alg, size;
+    uint32_t differ; /* bit i: PCR i differs */
+    uint32_t ndiff;
+    att__evlog_pcr_diff pcr[ATT_TPM_NUM_PCRS]; /* ascending PCR order */
+} att__evlog_diff;
+
+/* Replays both logs in bank alg and lists, for every PCR in mask whose values differ, the
+ * events that were added or removed (compared as (type, digest) in order of appearance).
+ * Returns 0 (out->differ says whether anything differs) or ATT_EUNSUPPORTED when a log
+ * lacks the bank (d names it). */
+int att__evlog_diff_logs(const att__evlog *base, const att__evlog *cur, uint16_t alg, uint32_t mask,
+                         att__evlog_diff *out, att_diag *d);
 
 /* ---- JSON views ---- */
 

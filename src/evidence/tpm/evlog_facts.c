@@ -130,17 +130,25 @@ static char *cert_subject(const uint8_t *p, size_t n)
     return s;
 }
 
-static int db_add_subject(att__sb_db *db, char *s)
+static int db_add_cert(att__sb_db *db, const uint8_t *der, size_t n)
 {
+    char *s = cert_subject(der, n);
     char **v = realloc(db->subjects, (db->x509_count + 1) * sizeof(*v));
-    if (!v) {
+    if (v)
+        db->subjects = v;
+    uint8_t(*t)[32] = v ? realloc(db->x509_sha256, (db->x509_count + 1) * sizeof(*t)) : NULL;
+    if (!v || !t) {
         free(s);
         return ATT_ENOMEM;
     }
-    db->subjects = v;
+    db->x509_sha256 = t;
     db->subjects[db->x509_count] = s ? s : strdup("(unparsable)");
     if (!db->subjects[db->x509_count])
         return ATT_ENOMEM;
+    size_t len = der_tlv_len(der, n);
+    memset(db->x509_sha256[db->x509_count], 0, 32);
+    if (len)
+        att__tpm_hash(ATT_TPM_ALG_SHA256, der, len, db->x509_sha256[db->x509_count]);
     db->x509_count++;
     return ATT_OK;
 }
@@ -172,7 +180,7 @@ static int parse_sig_lists(const uint8_t *p, size_t n, att__sb_db *db)
             const uint8_t *sd = sig + 16;
             size_t sn = sig_size - 16;
             if (memcmp(type, att__guid_cert_x509, 16) == 0) {
-                if (db_add_subject(db, cert_subject(sd, sn)) != ATT_OK)
+                if (db_add_cert(db, sd, sn) != ATT_OK)
                     return ATT_ENOMEM;
             } else if (memcmp(type, att__guid_cert_sha256, 16) == 0 && sn == 32) {
                 uint8_t(*h)[32] = realloc(db->sha256, (db->sha256_count + 1) * sizeof(*h));
@@ -194,7 +202,51 @@ static void db_free(att__sb_db *db)
         free(db->subjects[i]);
     free(db->subjects);
     free(db->sha256);
+    free(db->x509_sha256);
     memset(db, 0, sizeof(*db));
+}
+
+int att__sb_db_has_cert(const att__sb_db *db, const uint8_t *der, size_t n)
+{
+    uint8_t h[32];
+    if (!db->present || att__tpm_hash(ATT_TPM_ALG_SHA256, der, n, h) != ATT_OK)
+        return 0;
+    for (size_t i = 0; i < db->x509_count; i++)
+        if (memcmp(db->x509_sha256[i], h, 32) == 0)
+            return 1;
+    return 0;
+}
+
+int att__sb_dbx_missing(const att__sb_db *dbx, const uint8_t *update, size_t n, size_t *missing)
+{
+    *missing = 0;
+    att__sb_db u;
+    memset(&u, 0, sizeof(u));
+    int rc = parse_sig_lists(update, n, &u);
+    if (rc == ATT_EINVAL) {
+        /* EFI_VARIABLE_AUTHENTICATION_2: EFI_TIME (16), WIN_CERTIFICATE_UEFI_GUID whose
+         * dwLength covers its own header, then the signature lists. */
+        att__cursor c;
+        uint32_t cert_len;
+        db_free(&u);
+        att__cur_init(&c, update, n);
+        if (att__cur_skip(&c, 16) || att__cur_u32le(&c, &cert_len) || cert_len < 24 ||
+            att__cur_skip(&c, cert_len - 4))
+            return ATT_EINVAL;
+        rc = parse_sig_lists(update + c.off, att__cur_remaining(&c), &u);
+    }
+    if (rc != ATT_OK) {
+        db_free(&u);
+        return rc;
+    }
+    for (size_t i = 0; i < u.sha256_count; i++) {
+        int found = 0;
+        for (size_t k = 0; dbx->present && k < dbx->sha256_count && !found; k++)
+            found = memcmp(u.sha256[i], dbx->sha256[k], 32) == 0;
+        *missing += !found;
+    }
+    db_free(&u);
+    return ATT_OK;
 }
 
 /* ---- PCR7 ---- */
@@ -457,7 +509,17 @@ static int pcr9_file(att__evlog_facts *f, const att__evlog_event *ev)
     if (!v)
         return ATT_ENOMEM;
     f->pcr9_files = v;
-    v[f->npcr9_files] = text_dup(ev->data, ev->data_len);
+    const uint8_t *p = ev->data;
+    size_t n = ev->data_len;
+    if (ev->type == ATT_EV_EVENT_TAG) { /* {u32 id, u32 size, text} ("Linux initrd") */
+        att__cursor c;
+        uint32_t id, size;
+        att__cur_init(&c, p, n);
+        if (att__cur_u32le(&c, &id) || att__cur_u32le(&c, &size) || att__cur_bytes(&c, size, &p))
+            return ATT_OK;
+        n = size;
+    }
+    v[f->npcr9_files] = text_dup(p, n);
     if (!v[f->npcr9_files])
         return ATT_ENOMEM;
     f->npcr9_files++;
@@ -518,6 +580,10 @@ static int walk(att__evlog_facts *f, const att__evlog *log)
             if (ev->pcr == 8)
                 rc = grub_string(f, ev);
             else if (ev->pcr == 9)
+                rc = pcr9_file(f, ev);
+            break;
+        case ATT_EV_EVENT_TAG:
+            if (ev->pcr == 9)
                 rc = pcr9_file(f, ev);
             break;
         }

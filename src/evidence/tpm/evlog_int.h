@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/limits.h"
 #include "evidence/tpm/eventlog.h"
 
 /* H_alg(data) into out (att__tpm_alg_size(alg) bytes). ATT_EUNSUPPORTED for an unknown
@@ -49,6 +50,8 @@ int att__efi_var_name_is(const att__efi_var *v, const char *s);
 #define ATT_EVLOG_MAX_FILES 1024u
 /* Nesting of Windows SIPA containers followed (real logs: 2). */
 #define ATT_SIPA_MAX_DEPTH 8u
+/* Bytes of a bitmap with one bit per event of a log. */
+#define ATT_MAX_EVENTLOG_EVENTS_BITMAP ((ATT_MAX_EVENTLOG_EVENTS + 7u) / 8u)
 
 /* Length of the GRUB prefix ("grub_cmd: ", "kernel_cmdline: ", ...) data starts with, or 0. */
 size_t att__evlog_grub_prefix(const uint8_t *data, size_t n);

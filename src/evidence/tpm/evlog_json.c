@@ -37,11 +37,15 @@ static json_t *hex_json(const uint8_t *p, size_t n)
     return j;
 }
 
+/* Standard base64 without padding, as MAA prints VariableData ("AQ" for 0x01). */
 static json_t *b64_json(const uint8_t *p, size_t n)
 {
     char *s = att__b64_encode_alloc(p, n, ATT_B64_STD);
     if (!s)
         return NULL;
+    size_t k = strlen(s);
+    while (k && s[k - 1] == '=')
+        s[--k] = '\0';
     json_t *j = json_string(s);
     free(s);
     return j;
@@ -364,4 +368,34 @@ json_t *att__evlog_facts_json(const att__evlog_facts *f)
         return NULL;
     }
     return root;
+}
+
+/* ---- AzureGuest-style claims ---- */
+
+/* A weakening SIPA flag: on when set, and on (unsafe) when a Windows log lacks it. */
+static int weak(int v, int windows)
+{
+    return windows ? v != 0 : 0; /* -1 (absent) counts as set on Windows */
+}
+
+json_t *att__evlog_azurevm_claims(const att__evlog_facts *f)
+{
+    const att__sipa_flags *s = &f->sipa;
+    int win = s->present;
+    int bootdebug = weak(s->boot_debugging, win);
+    int kerneldebug = weak(s->os_kernel_debug, win);
+    int hvdebug = weak(s->hypervisor_debug, win);
+    /* code integrity must be positively on; Linux has none to report (MAA: true) */
+    int signing_disabled = win ? s->code_integrity != 1 : 1;
+    return json_pack(
+        "{s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:I, s:b, s:b, s:b}", "secureboot",
+        f->secure_boot == 1 && f->pcr7_valid, "x-ms-azurevm-bootdebug-enabled", bootdebug,
+        "x-ms-azurevm-kerneldebug-enabled", kerneldebug, "x-ms-azurevm-testsigning-enabled",
+        weak(s->test_signing, win), "x-ms-azurevm-flightsigning-enabled",
+        weak(s->flight_signing, win), "x-ms-azurevm-hypervisordebug-enabled", hvdebug,
+        "x-ms-azurevm-elam-enabled", win && s->elam_present, "x-ms-azurevm-hvci-policy",
+        (json_int_t)(s->hvci_policy < 0 ? 0 : s->hvci_policy), "x-ms-azurevm-signingdisabled",
+        signing_disabled, "x-ms-azurevm-debuggersdisabled",
+        !bootdebug && !kerneldebug && !hvdebug && !f->uefi_debug_mode, "x-ms-azurevm-is-windows",
+        win);
 }
