@@ -211,6 +211,45 @@ else
     nok "attest tpm attest returns a token" "rc=$rc err=$err"
 fi
 
+# ---- enrollment: a persistent AK, proven to the service, then used ----
+run "$attest" tpm enroll --url "$url" --tcti "$tcti_tpm1"
+if [ "$rc" -eq 0 ] && grep -q '"service_checked": true' <<<"$out" && grep -q '0x81010003' <<<"$out"; then
+    ok "attest tpm enroll persists the AK and the service activates its credential"
+else
+    nok "attest tpm enroll" "rc=$rc out=$out err=$err"
+fi
+run "$attest" tpm attest --url "$url" --tcti "$tcti_tpm1" --eventlog "$eventlog" --ak-handle 0x81010003
+if [ "$rc" -eq 0 ]; then ok "attest with the enrolled persistent AK"; else nok "attest --ak-handle" "$err"; fi
+
+# ---- IMA: a real 826-entry list extended into PCR 10, verified by the service ----
+ima=$shared/vectors/tpm/ima/rust-keylime__ascii_runtime_measurements
+python3 - "$ima" >"$W/ima_extends.txt" <<'P'
+import hashlib, struct, sys
+def field(b):
+    return struct.pack('<I', len(b)) + b
+out = []
+for line in open(sys.argv[1]):
+    pcr, thash, tmpl, rest = line.rstrip('\n').split(' ', 3)
+    assert tmpl == 'ima-ng', tmpl
+    dig, path = rest.split(' ', 1)
+    alg, hexd = dig.split(':', 1)
+    tdata = field(alg.encode() + b':\0' + bytes.fromhex(hexd)) + field(path.encode() + b'\0')
+    assert hashlib.sha1(tdata).hexdigest() == thash
+    out.append('10:sha1=%s,sha256=%s' % (thash, hashlib.sha256(tdata).hexdigest()))
+for k in range(0, len(out), 12):
+    print(' '.join(out[k:k + 12]))
+P
+while read -r line; do
+    # shellcheck disable=SC2086
+    TPM2TOOLS_TCTI=$tcti_tpm1 tpm2_pcrextend $line
+done <"$W/ima_extends.txt"
+run "$attest" tpm attest --url "$url" --tcti "$tcti_tpm1" --eventlog "$eventlog" --ima "$ima"
+if [ "$rc" -eq 0 ]; then ok "attest with the IMA list (PCR 10 replayed in SHA-256)"; else nok "attest --ima" "$err"; fi
+sed '17s/\(ima-ng sha1:\)./\1f/' "$ima" >"$W/ima-tampered"
+cmp -s "$ima" "$W/ima-tampered" && nok "tampering the IMA list changed nothing"
+run "$attest" tpm attest --url "$url" --tcti "$tcti_tpm1" --eventlog "$eventlog" --ima "$W/ima-tampered"
+expect_refusal "an IMA list with an altered entry" 'entry 17|template'
+
 # ---- 2. a replayed challenge: the same request sent twice ----
 run "$attest" tpm attest --url "$url" --tcti "$tcti_tpm1" --eventlog "$eventlog" \
     --request-out "$W/req.json"
