@@ -171,7 +171,7 @@ static char *prepare(void)
         free(dg);
     }
     char *q = b64u(att, al), *s = b64u(sig, sl), *ap = b64u(B.ak_pub, B.ak_pub_len),
-         *ch = b64u(c.challenge, 32);
+         *ch = b64u(c.challenge, sizeof(c.challenge));
     json_t *body = json_pack(
         "{s:s,s:{s:s,s:s,s:{s:O,s:{s:{s:s}}},s:{s:{s:[{s:s,s:s}],s:[{s:i,s:o}],s:s,s:s,s:s}}}}",
         "att_type", "basic", "att_data", "challenge", ch, "service_context", sc, "request_key",

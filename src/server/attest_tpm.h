@@ -21,8 +21,9 @@
 #include "core/arena.h"
 #include "crypto/crypto.h"
 
-/* Challenge size: the credential a TPM activates is at most the EK nameAlg digest (32). */
-#define ATT_TPM_CHALLENGE_LEN 32
+/* Challenge size: 16 random bytes, as MAA sends (maa.md §1.6, the recorded init exchange);
+ * a TPM credential may be up to the EK nameAlg digest size, so it also fits ekcert. */
+#define ATT_TPM_CHALLENGE_LEN 16
 /* Largest TPM object Name: u16 alg + SHA-512 digest (quote.h's ATT_TPM_NAME_MAX; not
  * included here because eventlog.h repeats some of quote.h's names). */
 #define ATT_TPM_CTX_NAME_MAX 66

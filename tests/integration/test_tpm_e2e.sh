@@ -161,6 +161,18 @@ post() { # FILE: POSTs a saved request body; sets $out, $rc (HTTP status in $cod
     [ "$code" = 200 ] || rc=1
 }
 
+# ---- 0. MAA's recorded init request (Python SDK) gets a challenge of MAA's shape ----
+post "$shared/vectors/maa/sdk-python/tpm-init-2022/attest-Tpm.init.request.json"
+if [ "$code" = 200 ] && python3 -c 'import base64,json,sys
+pad=lambda s: s+"="*(-len(s)%4)
+p=json.loads(base64.urlsafe_b64decode(pad(json.loads(sys.argv[1])["data"])))["payload"]
+assert len(base64.urlsafe_b64decode(pad(p["challenge"]))) == 16, p
+assert len(p["service_context"]) > 100, p' "$out"; then
+    ok "the recorded MAA init request gets {challenge (16 bytes), service_context}"
+else
+    nok "the recorded MAA init request" "$code $out"
+fi
+
 # ---- 1. the happy path ----
 run "$attest" tpm attest --url "$url" --tcti "$tcti_tpm1" --eventlog "$eventlog" \
     --sha1-pcrs 0-9 --rp-data cnAtZGF0YQ
