@@ -134,8 +134,13 @@ while read -r line; do
 done <"$W/extends.txt"
 ok "replayed $(wc -w <"$W/extends.txt") events of $log_name into tpm1"
 
-# ---- attestd trusting the local EK CA ----
-att_start_attestd "$bindir" --tpm-ek-ca "$W/ek-ca.pem"
+# ---- an AIK CA (AK certificates are issued below, once the AK exists) ----
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/aik-ca.key" -out "$W/aik-ca.pem" -days 30 \
+    -subj /CN=test-aik-ca -addext basicConstraints=critical,CA:TRUE \
+    -addext keyUsage=critical,keyCertSign,cRLSign >/dev/null 2>&1 || att_die "openssl: AIK CA"
+
+# ---- attestd trusting the local EK CA and the AIK CA ----
+att_start_attestd "$bindir" --tpm-ek-ca "$W/ek-ca.pem" --tpm-aik-ca "$W/aik-ca.pem"
 url=$ATT_BASE_URL
 
 # run CMD...: sets $out, $err, $rc.
@@ -232,6 +237,26 @@ else
 fi
 run "$attest" tpm attest --url "$url" --tcti "$tcti_tpm1" --eventlog "$eventlog" --ak-handle 0x81010003
 if [ "$rc" -eq 0 ]; then ok "attest with the enrolled persistent AK"; else nok "attest --ak-handle" "$err"; fi
+
+# ---- an AIK certificate for the enrolled AK (init "aikcert"), and one of another TPM ----
+TPM2TOOLS_TCTI=$tcti_tpm1 tpm2_readpublic -c 0x81010003 -f pem -o "$W/ak1.pem" >/dev/null
+openssl x509 -new -subj /CN=tpm1-aik -force_pubkey "$W/ak1.pem" -CA "$W/aik-ca.pem" \
+    -CAkey "$W/aik-ca.key" -days 30 -out "$W/aik1.pem" 2>/dev/null || att_die "openssl: AIK cert"
+run "$attest" tpm attest --url "$url" --tcti "$tcti_tpm1" --ak-handle 0x81010003 \
+    --aik-cert "$W/aik1.pem" --no-eventlog
+if [ "$rc" -eq 0 ]; then
+    printf '%s\n' "$out" >"$W/aik-token.jwt"
+    if node "$here/node/verify_token.mjs" "$url" "$W/aik-token.jwt" >"$W/aik.json" 2>"$W/err" &&
+        python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["claims"]; assert c["aikValidated"] is True' "$W/aik.json"; then
+        ok "init aikcert with an AIK certificate from the trusted AIK CA: aikValidated"
+    else
+        nok "aikcert token" "$(cat "$W/err")"
+    fi
+else
+    nok "attest --aik-cert" "$err"
+fi
+run "$attest" tpm attest --url "$url" --tcti "$tcti_tpm2" --aik-cert "$W/aik1.pem" --no-eventlog
+expect_refusal "another TPM presenting tpm1's AIK certificate (foreign AK)" 'foreign AK'
 
 # ---- IMA: a real 826-entry list extended into PCR 10, verified by the service ----
 ima=$shared/vectors/tpm/ima/rust-keylime__ascii_runtime_measurements
