@@ -93,7 +93,9 @@ typedef enum att__evlog_format {
 typedef enum att__evlog_data_check {
     ATT_EVDATA_NOT_COVERED = 0,    /* the digest is not defined over the data (Authenticode,
                                       file contents, firmware volume, EV_NO_ACTION...) */
-    ATT_EVDATA_VERIFIED = 1,       /* every digest of the event equals the hash of its data */
+    ATT_EVDATA_VERIFIED = 1,       /* every digest of the event equals the hash of its data
+                                      (any type: data hashing to its digests is authentic
+                                      even where the spec does not define the digest so) */
     ATT_EVDATA_VERIFIED_QUIRK = 2, /* equal only under a known firmware quirk (§2.3: shim
                                       authority with one extra trailing byte; GRUB string
                                       without its NUL; EFI_VARIABLE_BOOT over VariableData) */

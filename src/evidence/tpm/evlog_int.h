@@ -53,6 +53,9 @@ int att__efi_var_name_is(const att__efi_var *v, const char *s);
 /* Bytes of a bitmap with one bit per event of a log. */
 #define ATT_MAX_EVENTLOG_EVENTS_BITMAP ((ATT_MAX_EVENTLOG_EVENTS + 7u) / 8u)
 
+/* Is the digest of this (PCR, type) defined as the hash of (part of) its data, so that a
+ * difference is a mismatch (tpm.md §2.2 "verify-data")? */
+int att__evlog_verify_kind(const att__evlog_event *ev);
 /* Length of the GRUB prefix ("grub_cmd: ", "kernel_cmdline: ", ...) data starts with, or 0. */
 size_t att__evlog_grub_prefix(const uint8_t *data, size_t n);
 /* Appends a note to f (printf-style message). ATT_ENOMEM only. */

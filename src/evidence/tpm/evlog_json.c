@@ -269,13 +269,26 @@ json_t *att__evlog_pcrs_json(const att__evlog *log, uint16_t alg)
 
 /* ---- facts ---- */
 
+/* A JSON string of measured text, which need not be UTF-8: invalid input is kept with
+ * every byte outside printable ASCII replaced by '?', so one hostile string cannot make
+ * the whole view fail. NULL s gives null. */
+static json_t *str_json(const char *s)
+{
+    if (!s)
+        return json_null();
+    json_t *j = json_string(s);
+    if (j)
+        return j;
+    return ascii_json((const uint8_t *)s, strlen(s));
+}
+
 static json_t *db_json(const att__sb_db *db)
 {
     if (!db->present)
         return json_null();
     json_t *subj = json_array();
     for (size_t i = 0; subj && i < db->x509_count; i++)
-        if (json_array_append_new(subj, json_string(db->subjects[i]))) {
+        if (json_array_append_new(subj, str_json(db->subjects[i]))) {
             json_decref(subj);
             subj = NULL;
         }
@@ -324,9 +337,8 @@ json_t *att__evlog_facts_json(const att__evlog_facts *f)
         f->dma_protection_disabled, "pk", db_json(&f->pk), "kek", db_json(&f->kek), "db",
         db_json(&f->db), "dbx", db_json(&f->dbx), "authorities", auth, "separators", seps,
         "efi_actions", acts, "boot_applications", apps, "s_crtm_version",
-        f->scrtm_version ? json_string(f->scrtm_version) : json_null(), "kernel_cmdline",
-        f->kernel_cmdline ? json_string(f->kernel_cmdline) : json_null(), "pcr9_files", files,
-        "grub_commands", (json_int_t)f->ngrub_commands, "exit_boot_services",
+        str_json(f->scrtm_version), "kernel_cmdline", str_json(f->kernel_cmdline), "pcr9_files",
+        files, "grub_commands", (json_int_t)f->ngrub_commands, "exit_boot_services",
         json_boolean(f->exit_boot_services), "sipa", sipa_facts_json(&f->sipa), "notes", notes);
     if (!root)
         return NULL;
@@ -334,10 +346,9 @@ json_t *att__evlog_facts_json(const att__evlog_facts *f)
     for (size_t i = 0; i < f->nauthorities; i++) {
         const att__sb_authority *a = &f->authorities[i];
         bad |= json_array_append_new(
-            auth,
-            json_pack("{s:I, s:s, s:b, s:I, s:o}", "event", (json_int_t)a->event, "name", a->name,
-                      "after_separator", a->after_separator, "len", (json_int_t)a->data_len,
-                      "subject", a->subject ? json_string(a->subject) : json_null()));
+            auth, json_pack("{s:I, s:s, s:b, s:I, s:o}", "event", (json_int_t)a->event, "name",
+                            a->name, "after_separator", a->after_separator, "len",
+                            (json_int_t)a->data_len, "subject", str_json(a->subject)));
     }
     for (uint32_t pcr = 0; pcr < ATT_TPM_NUM_PCRS; pcr++)
         if (f->separators & (1u << pcr))
@@ -360,9 +371,9 @@ json_t *att__evlog_facts_json(const att__evlog_facts *f)
                                                   "pcr", (json_int_t)a->pcr, "digests", dg));
     }
     for (size_t i = 0; i < f->npcr9_files; i++)
-        bad |= json_array_append_new(files, json_string(f->pcr9_files[i]));
+        bad |= json_array_append_new(files, str_json(f->pcr9_files[i]));
     for (size_t i = 0; i < f->nnotes; i++)
-        bad |= json_array_append_new(notes, json_string(f->notes[i].message));
+        bad |= json_array_append_new(notes, str_json(f->notes[i].message));
     if (bad) {
         json_decref(root);
         return NULL;

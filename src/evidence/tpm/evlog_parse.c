@@ -46,8 +46,7 @@ static int digests_match(const att__evlog_event *ev, const uint8_t *p, size_t n,
     return 1;
 }
 
-/* Is the digest of this (PCR, type) defined as the hash of (part of) its data? */
-static int verify_data_kind(const att__evlog_event *ev)
+int att__evlog_verify_kind(const att__evlog_event *ev)
 {
     switch (ev->type) {
     case ATT_EV_SEPARATOR:
@@ -71,8 +70,15 @@ static int verify_data_kind(const att__evlog_event *ev)
 static void check_data(att__evlog_event *ev)
 {
     ev->data_check = ATT_EVDATA_NOT_COVERED;
-    if (ev->type == ATT_EV_NO_ACTION || ev->ndigests == 0 || !verify_data_kind(ev))
+    if (ev->type == ATT_EV_NO_ACTION || ev->ndigests == 0)
         return;
+    if (!att__evlog_verify_kind(ev)) {
+        /* Not defined over the data, but when every digest is the hash of the data, the
+         * data is what was measured all the same (Windows PCR12 EV_IPL, DRTM SIPA tags). */
+        if (ev->data_len > 0 && digests_match(ev, ev->data, ev->data_len, NULL))
+            ev->data_check = ATT_EVDATA_VERIFIED;
+        return;
+    }
     uint16_t bad = 0;
     if (ev->type == ATT_EV_IPL) {
         size_t k = att__evlog_grub_prefix(ev->data, ev->data_len);

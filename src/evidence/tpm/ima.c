@@ -35,6 +35,8 @@ static att__ima_template template_kind(const char *name)
         return ATT_IMA_TMPL_NG;
     if (strcmp(name, "ima-sig") == 0)
         return ATT_IMA_TMPL_SIG;
+    if (strcmp(name, "ima-buf") == 0)
+        return ATT_IMA_TMPL_BUF;
     return ATT_IMA_TMPL_OTHER;
 }
 
@@ -112,6 +114,18 @@ static int decode_ng(att__ima_entry *e, att_diag *d)
             e->sig_len = slen;
         }
     }
+    if (e->tmpl == ATT_IMA_TMPL_BUF) {
+        uint32_t blen;
+        const uint8_t *bp;
+        if (att__cur_u32le(&c, &blen) || att__cur_bytes(&c, blen, &bp))
+            return fail(d, ATT_EINVAL, e->num, "buffer field overruns the template data");
+        e->buf = malloc(blen ? blen : 1);
+        if (!e->buf)
+            return ATT_ENOMEM;
+        if (blen)
+            memcpy(e->buf, bp, blen);
+        e->buf_len = blen;
+    }
     return ATT_OK;
 }
 
@@ -121,6 +135,8 @@ static void finish_entry(att__ima_log *log, att__ima_entry *e)
     e->violation = memcmp(e->template_hash, zero20, 20) == 0;
     if (e->violation) {
         log->violations++;
+    } else if (e->unverifiable) {
+        log->unverifiable++;
     } else {
         uint8_t h[20];
         e->template_hash_ok =
@@ -131,7 +147,7 @@ static void finish_entry(att__ima_log *log, att__ima_entry *e)
     }
     if (e->pcr != ATT_IMA_PCR)
         log->wrong_pcr++;
-    if ((!e->violation && !e->template_hash_ok) || e->pcr != ATT_IMA_PCR)
+    if ((!e->violation && !e->unverifiable && !e->template_hash_ok) || e->pcr != ATT_IMA_PCR)
         if (!log->first_bad_entry)
             log->first_bad_entry = e->num;
 }
@@ -202,7 +218,7 @@ static int parse_binary_entry(att__cursor *c, att__ima_entry *e, att_diag *d)
         return ATT_ENOMEM;
     memcpy(e->tdata, td, tlen);
     e->tdata_len = tlen;
-    if (e->tmpl == ATT_IMA_TMPL_NG || e->tmpl == ATT_IMA_TMPL_SIG)
+    if (e->tmpl != ATT_IMA_TMPL_OTHER)
         return decode_ng(e, d);
     e->path = dup_n((const uint8_t *)"", 0);
     return e->path ? ATT_OK : ATT_ENOMEM;
@@ -239,6 +255,8 @@ static int ng_tdata(att__ima_entry *e, const char *path, size_t pn)
     size_t total = 4 + dlen + 4 + pn + 1;
     if (e->tmpl == ATT_IMA_TMPL_SIG)
         total += 4 + e->sig_len;
+    if (e->tmpl == ATT_IMA_TMPL_BUF)
+        total += 4 + e->buf_len;
     uint8_t *t = malloc(total);
     if (!t)
         return ATT_ENOMEM;
@@ -264,6 +282,14 @@ static int ng_tdata(att__ima_entry *e, const char *path, size_t pn)
         if (sl)
             memcpy(t + o, e->sig, sl);
         o += sl;
+    }
+    if (e->tmpl == ATT_IMA_TMPL_BUF) {
+        size_t bl = e->buf_len;
+        t[o++] = (uint8_t)bl, t[o++] = (uint8_t)(bl >> 8), t[o++] = (uint8_t)(bl >> 16),
+        t[o++] = (uint8_t)(bl >> 24);
+        if (bl)
+            memcpy(t + o, e->buf, bl);
+        o += bl;
     }
     e->tdata = t;
     e->tdata_len = o;
@@ -294,12 +320,11 @@ static int parse_ascii_line(const char *line, size_t n, att__ima_entry *e, att_d
     e->template_name[k] = '\0';
     e->tmpl = template_kind(e->template_name);
     if (e->tmpl == ATT_IMA_TMPL_OTHER) {
-        /* ima-buf etc.: the ASCII form does not let us rebuild the template data */
+        /* ima-modsig, custom templates: the ASCII form does not let us rebuild the template
+         * data; the template hash still extends the SHA-1 bank */
+        e->unverifiable = 1;
         e->path = dup_n((const uint8_t *)"", 0);
-        if (!e->path)
-            return ATT_ENOMEM;
-        k = token(&p, end, &tok);
-        return ATT_OK;
+        return e->path ? ATT_OK : ATT_ENOMEM;
     }
     k = token(&p, end, &tok);
     if (k == 0)
@@ -317,6 +342,22 @@ static int parse_ascii_line(const char *line, size_t n, att__ima_entry *e, att_d
     }
     if (hex_field(hexd, hexn, e->file_digest, ATT_TPM_MAX_DIGEST, &e->file_digest_len) != ATT_OK)
         return fail(d, ATT_EINVAL, e->num, "file digest is not hex");
+    if (e->tmpl == ATT_IMA_TMPL_BUF) { /* " <name> <buffer hex>" */
+        const char *nm, *bh;
+        size_t nn = token(&p, end, &nm);
+        size_t bn = token(&p, end, &bh);
+        if (nn == 0 || nn > IMA_MAX_PATH || bn > 2 * IMA_MAX_TDATA)
+            return fail(d, ATT_EINVAL, e->num, "malformed ima-buf fields");
+        e->buf = malloc(bn / 2 + 1);
+        if (!e->buf)
+            return ATT_ENOMEM;
+        if (hex_field(bh, bn, e->buf, bn / 2, &e->buf_len) != ATT_OK)
+            return fail(d, ATT_EINVAL, e->num, "ima-buf buffer is not hex");
+        e->path = dup_n((const uint8_t *)nm, nn);
+        if (!e->path)
+            return ATT_ENOMEM;
+        return ng_tdata(e, nm, nn);
+    }
     /* the rest of the line: " <path>" [" <sig hex>"] (the path may contain spaces) */
     if (p < end && *p == ' ')
         p++;
@@ -439,6 +480,7 @@ void att__ima_free(att__ima_log *log)
         free(log->entries[i].tdata);
         free(log->entries[i].path);
         free(log->entries[i].sig);
+        free(log->entries[i].buf);
     }
     free(log->entries);
     free(log);
@@ -463,6 +505,8 @@ int att__ima_replay(const att__ima_log *log, uint16_t alg, size_t count, uint8_t
             m = ff;
         else if (alg == ATT_TPM_ALG_SHA1)
             m = e->template_hash;
+        else if (e->unverifiable)
+            return ATT_EUNSUPPORTED;
         else {
             int rc = att__tpm_hash(alg, e->tdata, e->tdata_len, h);
             if (rc != ATT_OK)
@@ -514,8 +558,15 @@ int att__ima_verify_pcr(const att__ima_log *log, uint16_t alg, const uint8_t *qu
     for (size_t i = 0; i < log->nentries; i++) {
         const att__ima_entry *e = &log->entries[i];
         const uint8_t *m = e->template_hash;
+        if (e->pcr != ATT_IMA_PCR)
+            continue;
         if (e->violation)
             m = ff;
+        else if (alg != ATT_TPM_ALG_SHA1 && e->unverifiable)
+            return att_diag_fail(d, ATT_EUNSUPPORTED, "ima.replay", "pcr10",
+                                 "entry %u (template %s): its template data is not in the ASCII "
+                                 "list, so it cannot be replayed in the %s bank",
+                                 e->num, e->template_name, att__tpm_alg_name(alg));
         else if (alg != ATT_TPM_ALG_SHA1) {
             if (att__tpm_hash(alg, e->tdata, e->tdata_len, h) != ATT_OK)
                 return att_diag_fail(d, ATT_EUNSUPPORTED, "ima.replay", "pcr10",

@@ -1,8 +1,8 @@
 /* Linux IMA measurement lists (reference/tpm.md §3): the ASCII
  * (ascii_runtime_measurements) and binary (binary_runtime_measurements) forms with the
  * templates ima, ima-ng, ima-sig (ima-buf and unknown templates are kept without their
- * fields), the template-hash check per entry, PCR 10 replay per bank, boot_aggregate and
- * the kernel modules the list records.
+ * fields; ima-buf's buffer is kept), the template-hash check per entry, PCR 10 replay per bank,
+ * boot_aggregate and the kernel modules the list records.
  *
  * Template hash: SHA-1 of the template data (ima-ng/ima-sig: u32 len || "<alg>:\0" ||
  * digest, u32 len || path || NUL [, u32 len || signature]; ima: digest(20) || path padded
@@ -34,6 +34,7 @@ typedef enum att__ima_template {
     ATT_IMA_TMPL_IMA = 1,   /* legacy: SHA-1 file digest, path */
     ATT_IMA_TMPL_NG = 2,    /* ima-ng: <alg>:digest, path */
     ATT_IMA_TMPL_SIG = 3,   /* ima-sig: ima-ng fields + signature */
+    ATT_IMA_TMPL_BUF = 4,   /* ima-buf: <alg>:digest, name, buffer (kexec cmdline, keys) */
 } att__ima_template;
 
 /* One measurement. num counts from 1 (the number diagnostics print: "entry 17"). */
@@ -53,6 +54,10 @@ typedef struct att__ima_entry {
     size_t sig_len;
     int violation;        /* template hash all zero */
     int template_hash_ok; /* SHA-1(tdata) == template_hash (0 for violations) */
+    uint8_t *buf;         /* ima-buf buffer, owned, NULL when none */
+    size_t buf_len;
+    int unverifiable; /* ASCII entry of a template whose data cannot be rebuilt (ima-modsig,
+                         custom): usable for the SHA-1 bank only */
 } att__ima_entry;
 
 typedef struct att__ima_log {
@@ -64,6 +69,7 @@ typedef struct att__ima_log {
     size_t wrong_pcr;           /* entries not in PCR 10 */
     size_t trailing_bytes;      /* binary: bytes after the last entry, too few for a header */
     uint32_t first_bad_entry;   /* first entry with a mismatch or wrong PCR, 0 when none */
+    size_t unverifiable;        /* entries with unverifiable set */
 } att__ima_log;
 
 /* Parses a list; the format is detected (ASCII lines start with a decimal PCR number and
@@ -77,7 +83,8 @@ void att__ima_free(att__ima_log *log);
 
 /* Replays PCR 10 for bank alg over entries [0, count) (count = log->nentries for all):
  * start at zero, extend per entry (violations: all-FF). Entries in another PCR are
- * skipped. out gets att__tpm_alg_size(alg) bytes. ATT_EUNSUPPORTED for an unknown alg. */
+ * skipped. out gets att__tpm_alg_size(alg) bytes. ATT_EUNSUPPORTED for an unknown alg, or
+ * for a bank other than SHA-1 when an unverifiable entry is in range. */
 int att__ima_replay(const att__ima_log *log, uint16_t alg, size_t count, uint8_t *out);
 
 /* Checks the list against a quoted PCR 10 value of bank alg: every non-violation entry

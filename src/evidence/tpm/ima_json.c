@@ -56,13 +56,14 @@ json_t *att__ima_json(const att__ima_log *log, int with_entries)
     json_t *pcr10 = json_object();
     const att__ima_entry *ba = att__ima_boot_aggregate(log);
     json_t *root = json_pack(
-        "{s:s, s:I, s:o, s:I, s:I, s:I, s:I, s:o, s:o, s:I, s:o, s:o}", "format",
+        "{s:s, s:I, s:o, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:I, s:o, s:o}", "format",
         log->format == ATT_IMA_ASCII ? "ascii" : "binary", "entries", (json_int_t)log->nentries,
         "templates", templates, "violations", (json_int_t)log->violations, "template_mismatches",
         (json_int_t)log->template_mismatches, "wrong_pcr", (json_int_t)log->wrong_pcr,
-        "trailing_bytes", (json_int_t)log->trailing_bytes, "boot_aggregate",
-        ba ? digest_json(ba) : json_null(), "pcr10", pcr10, "module_count",
-        (json_int_t)att__ima_module_count(log), "modules", modules, "diagnostics", diags);
+        "unverifiable", (json_int_t)log->unverifiable, "trailing_bytes",
+        (json_int_t)log->trailing_bytes, "boot_aggregate", ba ? digest_json(ba) : json_null(),
+        "pcr10", pcr10, "module_count", (json_int_t)att__ima_module_count(log), "modules", modules,
+        "diagnostics", diags);
     if (!root)
         return NULL;
     int bad = 0;
@@ -90,6 +91,11 @@ json_t *att__ima_json(const att__ima_log *log, int with_entries)
         if (e->violation)
             snprintf(msg, sizeof(msg), "entry %u (%.300s): violation (template hash all zero)",
                      e->num, e->path);
+        else if (e->unverifiable)
+            snprintf(msg, sizeof(msg),
+                     "entry %u: template %.32s cannot be checked from the ASCII list (SHA-1 "
+                     "bank only)",
+                     e->num, e->template_name);
         else if (!e->template_hash_ok) {
             char th[41], h[41];
             uint8_t calc[20];

@@ -283,13 +283,90 @@ static void test_maa_events(void **state)
     att__ima_free(log);
 }
 
+/* ima-buf (kexec command line, keys) and a template the ASCII form cannot rebuild: the
+ * same buf entry in binary and ASCII form gives the same template data; the unknown
+ * template replays in SHA-1 only and says so. The entry is built here from the kernel's
+ * field layout (d-ng, n-ng, buf), with its template hash computed independently. */
+static void test_ima_buf(void **state)
+{
+    (void)state;
+    const char name[] = "kexec-cmdline";
+    const uint8_t buf[] = "root=/dev/sda1 ro";
+    uint8_t fd[32], td[256], th[20];
+    assert_int_equal(att__tpm_hash(ATT_TPM_ALG_SHA256, buf, sizeof(buf) - 1, fd), ATT_OK);
+    size_t o = 0;
+    uint32_t l = 7 + 1 + 32; /* "sha256:" + NUL + digest */
+    memcpy(td + o, &l, 4), o += 4;
+    memcpy(td + o, "sha256:", 7), o += 7;
+    td[o++] = 0;
+    memcpy(td + o, fd, 32), o += 32;
+    l = sizeof(name);
+    memcpy(td + o, &l, 4), o += 4;
+    memcpy(td + o, name, sizeof(name)), o += sizeof(name);
+    l = sizeof(buf) - 1;
+    memcpy(td + o, &l, 4), o += 4;
+    memcpy(td + o, buf, sizeof(buf) - 1), o += sizeof(buf) - 1;
+    assert_int_equal(att__tpm_hash(ATT_TPM_ALG_SHA1, td, o, th), ATT_OK);
+
+    /* binary */
+    uint8_t bin[512];
+    size_t b = 0;
+    uint32_t pcr = 10, tl = (uint32_t)o, nl = 7;
+    memcpy(bin + b, &pcr, 4), b += 4;
+    memcpy(bin + b, th, 20), b += 20;
+    memcpy(bin + b, &nl, 4), b += 4;
+    memcpy(bin + b, "ima-buf", 7), b += 7;
+    memcpy(bin + b, &tl, 4), b += 4;
+    memcpy(bin + b, td, o), b += o;
+    att__ima_log *lb = NULL, *la = NULL;
+    att_diag d;
+    att_diag_clear(&d);
+    assert_int_equal(att__ima_parse(bin, b, &lb, &d), ATT_OK);
+    assert_int_equal(lb->entries[0].tmpl, ATT_IMA_TMPL_BUF);
+    assert_true(lb->entries[0].template_hash_ok);
+    assert_string_equal(lb->entries[0].path, name);
+    assert_memory_equal(lb->entries[0].buf, buf, sizeof(buf) - 1);
+
+    /* ASCII */
+    char line[512], h1[41], h2[65], h3[64];
+    tpm_tu_hex(th, 20, h1);
+    tpm_tu_hex(fd, 32, h2);
+    tpm_tu_hex(buf, sizeof(buf) - 1, h3);
+    int n = snprintf(line, sizeof(line), "10 %s ima-buf sha256:%s %s %s\n", h1, h2, name, h3);
+    assert_int_equal(att__ima_parse((const uint8_t *)line, (size_t)n, &la, &d), ATT_OK);
+    assert_true(la->entries[0].template_hash_ok);
+    assert_int_equal(la->entries[0].tdata_len, o);
+    assert_memory_equal(la->entries[0].tdata, td, o);
+    uint8_t v1[32], v2[32];
+    assert_int_equal(att__ima_replay(la, ATT_TPM_ALG_SHA256, 1, v1), ATT_OK);
+    assert_int_equal(att__ima_replay(lb, ATT_TPM_ALG_SHA256, 1, v2), ATT_OK);
+    assert_memory_equal(v1, v2, 32);
+    att__ima_free(la);
+    att__ima_free(lb);
+
+    /* an ASCII template we cannot rebuild */
+    n = snprintf(line, sizeof(line), "10 %s ima-modsig sha256:%s /x\n", h1, h2);
+    assert_int_equal(att__ima_parse((const uint8_t *)line, (size_t)n, &la, &d), ATT_OK);
+    assert_int_equal(la->unverifiable, 1);
+    assert_int_equal(la->template_mismatches, 0);
+    assert_int_equal(la->first_bad_entry, 0);
+    assert_int_equal(att__ima_replay(la, ATT_TPM_ALG_SHA1, 1, v1), ATT_OK);
+    assert_int_equal(att__ima_verify_pcr(la, ATT_TPM_ALG_SHA1, v1, 20, 0, NULL, &d), ATT_OK);
+    assert_int_equal(att__ima_replay(la, ATT_TPM_ALG_SHA256, 1, v1), ATT_EUNSUPPORTED);
+    att_diag_clear(&d);
+    assert_int_equal(att__ima_verify_pcr(la, ATT_TPM_ALG_SHA256, v1, 32, 0, NULL, &d),
+                     ATT_EUNSUPPORTED);
+    assert_non_null(strstr(d.message, "entry 1 (template ima-modsig)"));
+    att__ima_free(la);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_summary),        cmocka_unit_test(test_tampered_entry),
         cmocka_unit_test(test_prefix),         cmocka_unit_test(test_invalidated),
         cmocka_unit_test(test_boot_aggregate), cmocka_unit_test(test_truncations),
-        cmocka_unit_test(test_maa_events),
+        cmocka_unit_test(test_maa_events),     cmocka_unit_test(test_ima_buf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

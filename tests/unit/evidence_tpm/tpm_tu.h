@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "evidence/tpm/eventlog.h"
+#include "evidence/tpm/evlog_int.h"
 #include "evidence/tpm/ima.h"
 #include "testutil.h"
 
