@@ -290,7 +290,12 @@ static void handle_request(att__req *r, att__tpm_service *s, const json_t *paylo
         goto out;
     }
     char *jwt = NULL;
-    if ((rc = att__token_issue(ti, ATT_TOKEN_ATTESTATION, tok, now, &jwt)) != ATT_OK) {
+    /* report_validity_in_minutes (maa.md §3.6; default 1440 = 24 h) sets the lifetime. */
+    int64_t minutes = res.props.report_validity_in_minutes;
+    if (minutes <= 0 || minutes > 525600)
+        minutes = 1440;
+    if ((rc = att__token_issue_lifetime(ti, ATT_TOKEN_ATTESTATION, tok, now, minutes * 60, &jwt)) !=
+        ATT_OK) {
         att_diag_fail(&d, rc, "token.issue", "token", "cannot issue token: %s", att_strerror(rc));
         att__respond_diag(r, rc, &d);
         goto out;

@@ -216,6 +216,8 @@ check('rp_data and nonce echo --rp-data', claims.get('rp_data') == 'cnAtZGF0YQ' 
       claims.get('nonce') == 'cnAtZGF0YQ')
 check('x-ms-attestation-type is tpm', claims.get('x-ms-attestation-type') == 'tpm')
 check('x-ms-policy-hash present', bool(claims.get('x-ms-policy-hash')))
+check('exp - iat is report_validity_in_minutes (default 1440 min)',
+      claims['exp'] - claims['iat'] == 86400, str(claims['exp'] - claims['iat']))
 print('\n'.join(checks))
 P
     while read -r line; do
@@ -227,6 +229,24 @@ P
 else
     nok "attest tpm attest returns a token" "rc=$rc err=$err"
 fi
+
+# ---- a policy with configuration and issuance properties ----
+policy='version=1.2; configurationrules{ => issueproperty(type="required_pcr_mask", value=255); }; authorizationrules{ c:[type=="aikValidated", value==true] => permit(); }; issuancerules{ c:[type=="secureBootEnabled"] => issue(type="sb", value=c.value); => issueproperty(type="report_validity_in_minutes", value=60); };'
+jws="eyJhbGciOiJub25lIn0.$(printf '{"AttestationPolicy":"%s"}' "$(printf '%s' "$policy" | basenc --base64url -w0 | tr -d =)" | basenc --base64url -w0 | tr -d =)."
+code=$(curl -s -o "$W/put.out" -w '%{http_code}' -X PUT --data "$jws" "$url/policies/Tpm?api-version=2022-08-01")
+[ "$code" = 200 ] || nok "PUT /policies/Tpm" "$code $(cat "$W/put.out")"
+run "$attest" tpm attest --url "$url" --tcti "$tcti_tpm1" --eventlog "$eventlog" --pcrs 0-7
+if [ "$rc" -eq 0 ] && python3 -c 'import base64,json,sys
+pad=lambda s: s+"="*(-len(s)%4)
+c=json.loads(base64.urlsafe_b64decode(pad(sys.argv[1].split(".")[1])))
+assert c["exp"]-c["iat"]==3600 and c["sb"] is True and "aikValidated" not in c, c' "$out"; then
+    ok "policy: required_pcr_mask=255 accepts a PCR 0-7 quote, report_validity_in_minutes=60, own claims"
+else
+    nok "policy properties" "rc=$rc $err $(head -c 300 <<<"$out")"
+fi
+curl -s -o /dev/null -X POST --data 'eyJhbGciOiJub25lIn0..' "$url/policies/Tpm:reset?api-version=2022-08-01"
+run "$attest" tpm attest --url "$url" --tcti "$tcti_tpm1" --eventlog "$eventlog" --pcrs 0-7
+expect_refusal "the default policy's required_pcr_mask refuses a PCR 0-7 quote" 'does not cover PCRs'
 
 # ---- enrollment: a persistent AK, proven to the service, then used ----
 run "$attest" tpm enroll --url "$url" --tcti "$tcti_tpm1"
