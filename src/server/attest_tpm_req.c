@@ -322,13 +322,15 @@ int att__tpm_request_parse(const json_t *payload, att__arena *a, att__tpm_reques
     const uint8_t *hdr, *body, *sig;
     size_t hlen, blen, slen;
     int rc;
-    if (arena_b64(a, jws, dot[0], 4096, "request JWS header", &hdr, &hlen, d) != ATT_OK ||
+    att_diag seg;
+    att_diag_clear(&seg);
+    if (arena_b64(a, jws, dot[0], 4096, "request JWS header", &hdr, &hlen, &seg) != ATT_OK ||
         arena_b64(a, jws + dot[0] + 1, dot[1] - dot[0] - 1, ATT_MAX_REQUEST_BODY,
-                  "request JWS payload", &body, &blen, d) != ATT_OK ||
+                  "request JWS payload", &body, &blen, &seg) != ATT_OK ||
         arena_b64(a, jws + dot[1] + 1, n - dot[1] - 1, 1024, "request JWS signature", &sig, &slen,
-                  d) != ATT_OK)
-        return att_diag_fail(d, ATT_EINVAL, "tpm.jws.malformed", "payload.request",
-                             "bad JWS: a segment of payload.request is not base64url");
+                  &seg) != ATT_OK)
+        return att_diag_fail(d, seg.err == ATT_ENOMEM ? ATT_ENOMEM : ATT_EINVAL,
+                             "tpm.jws.malformed", "payload.request", "bad JWS: %s", seg.message);
     json_t *h = json_loadb((const char *)hdr, hlen, JSON_REJECT_DUPLICATES, NULL);
     const char *alg = json_string_value(json_object_get(h, "alg"));
     const char *typ = json_string_value(json_object_get(h, "typ"));

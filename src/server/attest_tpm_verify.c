@@ -239,6 +239,7 @@ int att__tpm_verify_quote(att__tpm_service *s, const att__tpm_request *r, const 
         if (strcmp(d->reason, "tpm.quote.extra_data") == 0) {
             char msg[ATT_DIAG_MESSAGE_MAX];
             snprintf(msg, sizeof(msg), "%s", d->message);
+            att_diag_clear(d); /* the first failure recorded wins: replace it */
             att_diag_fail(d, rc, "tpm.quote.extra_data", "current_attestation.quote",
                           "wrong nonce: the quote's extraData is not H(request_key.jwk || 0x00 "
                           "|| challenge) for this service_context (%s)",

@@ -249,6 +249,192 @@ static void request_jws(void **state)
     att__pkey_free(key);
 }
 
+/* ---- quote verification with a software "TPM" (same bytes as a TPM's) ---- */
+
+static uint8_t *be(uint8_t *p, uint64_t v, int n)
+{
+    for (int i = n - 1; i >= 0; i--, v >>= 8)
+        p[i] = (uint8_t)v;
+    return p + n;
+}
+
+typedef struct soft_tpm {
+    att__pkey *ak;
+    uint8_t pub[600]; /* TPM2B_PUBLIC */
+    size_t pub_len;
+    uint8_t name[34];
+    uint8_t pcrs[24][32];
+} soft_tpm;
+
+/* An RSA-2048 restricted signing AK (RSASSA-SHA256) and PCR i = i repeated. */
+static void soft_tpm_init(soft_tpm *t)
+{
+    assert_int_equal(att__rsa_generate(2048, &t->ak), ATT_OK);
+    uint8_t *n, *e;
+    size_t nl, el;
+    assert_int_equal(att__pkey_rsa_ne(t->ak, &n, &nl, &e, &el), ATT_OK);
+    uint8_t *p = t->pub + 2, *start = p;
+    p = be(p, 0x0001, 2);
+    p = be(p, 0x000b, 2);
+    p = be(p, 0x00050072, 4);
+    p = be(p, 0, 2);
+    p = be(p, 0x0010, 2);
+    p = be(p, 0x0014, 2);
+    p = be(p, 0x000b, 2);
+    p = be(p, 2048, 2);
+    p = be(p, 0, 4);
+    p = be(p, nl, 2);
+    memcpy(p, n, nl);
+    p += nl;
+    be(t->pub, (uint64_t)(p - start), 2);
+    t->pub_len = (size_t)(p - t->pub);
+    t->name[0] = 0x00, t->name[1] = 0x0b;
+    att__hash(ATT_HASH_SHA256, start, (size_t)(p - start), t->name + 2);
+    for (int i = 0; i < 24; i++)
+        memset(t->pcrs[i], i, 32);
+    free(n);
+    free(e);
+}
+
+/* A quote over PCRs 0-23 (SHA-256) with extraData = nonce. */
+static void soft_quote(const soft_tpm *t, const uint8_t nonce[32], uint8_t *att, size_t *al,
+                       uint8_t *sig, size_t *sl)
+{
+    uint8_t cat[24 * 32], digest[32];
+    for (int i = 0; i < 24; i++)
+        memcpy(cat + 32 * i, t->pcrs[i], 32);
+    att__hash(ATT_HASH_SHA256, cat, sizeof(cat), digest);
+    uint8_t *p = att;
+    p = be(p, 0xff544347u, 4);
+    p = be(p, 0x8018, 2);
+    p = be(p, 34, 2);
+    memcpy(p, t->name, 34), p += 34;
+    p = be(p, 32, 2);
+    memcpy(p, nonce, 32), p += 32;
+    p = be(p, 1000, 8);
+    p = be(p, 1, 4);
+    p = be(p, 0, 4);
+    *p++ = 1;
+    p = be(p, 0, 8);
+    p = be(p, 1, 4);
+    p = be(p, 0x000b, 2);
+    *p++ = 3, *p++ = 0xff, *p++ = 0xff, *p++ = 0xff;
+    p = be(p, 32, 2);
+    memcpy(p, digest, 32), p += 32;
+    *al = (size_t)(p - att);
+    uint8_t *s;
+    size_t n;
+    assert_int_equal(att__rsa_pkcs1_sign(t->ak, ATT_HASH_SHA256, att, *al, &s, &n), ATT_OK);
+    uint8_t *q = sig;
+    q = be(q, 0x0014, 2);
+    q = be(q, 0x000b, 2);
+    q = be(q, n, 2);
+    memcpy(q, s, n), q += n;
+    *sl = (size_t)(q - sig);
+    free(s);
+}
+
+static void quote_checks(void **state)
+{
+    (void)state;
+    att_diag d;
+    att__tpm_service *s = NULL;
+    assert_int_equal(att__tpm_service_new("", "", 0, &s, &d), ATT_OK);
+    soft_tpm t, other;
+    soft_tpm_init(&t);
+    soft_tpm_init(&other);
+    att__tpm_context c = sample(1000);
+    memcpy(c.ak_name, t.name, 34);
+    c.ak_name_len = 34;
+    static const char jwk[] = "{\"e\":\"AQAB\",\"kty\":\"RSA\",\"n\":\"xyz\"}";
+    uint8_t nonce[32], zero = 0;
+    att__hash_ctx *h;
+    assert_int_equal(att__hash_new(ATT_HASH_SHA256, &h), ATT_OK);
+    att__hash_update(h, jwk, strlen(jwk));
+    att__hash_update(h, &zero, 1);
+    att__hash_update(h, c.challenge, ATT_TPM_CHALLENGE_LEN);
+    att__hash_final(h, nonce);
+    att__hash_free(h);
+
+    uint8_t att[512], sig[512];
+    size_t al, sl;
+    soft_quote(&t, nonce, att, &al, sig, &sl);
+    att__tpm_pcr_value vals[24];
+    for (int i = 0; i < 24; i++)
+        vals[i] = (att__tpm_pcr_value){
+            .alg = 0x000b, .index = (unsigned)i, .digest = t.pcrs[i], .len = 32};
+    att__tpm_request r;
+    memset(&r, 0, sizeof(r));
+    r.jwk_text = jwk;
+    r.quote_hash_alg = 0x000b;
+    r.challenge = c.challenge;
+    r.challenge_len = ATT_TPM_CHALLENGE_LEN;
+    r.quote = att, r.quote_len = al, r.signature = sig, r.signature_len = sl;
+    r.aik_pub = t.pub, r.aik_pub_len = t.pub_len;
+    r.pcrs = vals, r.n_pcrs = 24;
+    att__tpm_quoted q;
+    att_diag_clear(&d);
+    assert_int_equal(att__tpm_verify_quote(s, &r, &c, 1, 0xffffff, 1100, &q, &d), ATT_OK);
+    assert_true(q.aik_validated);
+    assert_string_equal(q.binding, "ek_cert");
+    assert_int_equal(q.n_banks, 1);
+    assert_memory_equal(q.values[0][5], t.pcrs[5], 32);
+    /* again: the AK now comes from the cache */
+    assert_int_equal(att__tpm_verify_quote(s, &r, &c, 1, 0xffffff, 1100, &q, &d), ATT_OK);
+
+    /* a quote over another nonce (the client answered an old challenge) */
+    uint8_t wrong[32];
+    memcpy(wrong, nonce, 32);
+    wrong[0] ^= 1;
+    uint8_t att2[512], sig2[512];
+    size_t al2, sl2;
+    soft_quote(&t, wrong, att2, &al2, sig2, &sl2);
+    r.quote = att2, r.quote_len = al2, r.signature = sig2, r.signature_len = sl2;
+    att_diag_clear(&d);
+    assert_int_equal(att__tpm_verify_quote(s, &r, &c, 1, 0xffffff, 1100, &q, &d), ATT_EMISMATCH);
+    assert_non_null(strstr(d.message, "wrong nonce: the quote's extraData"));
+    r.quote = att, r.quote_len = al, r.signature = sig, r.signature_len = sl;
+
+    /* a PCR value that is not the quoted one */
+    uint8_t bad[32];
+    memset(bad, 0x77, 32);
+    vals[7].digest = bad;
+    att_diag_clear(&d);
+    assert_int_equal(att__tpm_verify_quote(s, &r, &c, 1, 0xffffff, 1100, &q, &d), ATT_EMISMATCH);
+    assert_non_null(strstr(d.message, "pcrDigest"));
+    vals[7].digest = t.pcrs[7];
+
+    /* the AK of another TPM: its quote verifies, but it is not the AK bound at init */
+    soft_quote(&other, nonce, att2, &al2, sig2, &sl2);
+    r.quote = att2, r.quote_len = al2, r.signature = sig2, r.signature_len = sl2;
+    r.aik_pub = other.pub, r.aik_pub_len = other.pub_len;
+    att_diag_clear(&d);
+    assert_int_equal(att__tpm_verify_quote(s, &r, &c, 1, 0xffffff, 1100, &q, &d), ATT_EMISMATCH);
+    assert_non_null(strstr(d.message, "foreign AK"));
+    /* in aikcert mode without a certificate: refused when the policy requires one */
+    c.mode = ATT_TPM_MODE_AIKCERT;
+    att_diag_clear(&d);
+    assert_int_not_equal(att__tpm_verify_quote(s, &r, &c, 1, 0xffffff, 1100, &q, &d), ATT_OK);
+    assert_non_null(strstr(d.message, "require_valid_aik_cert"));
+    att_diag_clear(&d);
+    assert_int_equal(att__tpm_verify_quote(s, &r, &c, 0, 0xffffff, 1100, &q, &d), ATT_OK);
+    assert_false(q.aik_validated);
+    assert_string_equal(q.binding, "none");
+    /* the signature by the right AK over someone else's quote bytes */
+    r.aik_pub = t.pub, r.aik_pub_len = t.pub_len;
+    att_diag_clear(&d);
+    assert_int_equal(att__tpm_verify_quote(s, &r, &c, 0, 0xffffff, 1100, &q, &d), ATT_ESIG);
+    /* a required PCR that is not quoted: only PCR 0-23 exist, ask for them all but send
+     * an answer to the wrong challenge first */
+    r.challenge_len = 3;
+    att_diag_clear(&d);
+    assert_int_equal(att__tpm_verify_quote(s, &r, &c, 0, 0xffffff, 1100, &q, &d), ATT_EMISMATCH);
+    assert_non_null(strstr(d.message, "wrong nonce: att_data.challenge"));
+    att__pkey_free(t.ak);
+    att__pkey_free(other.ak);
+    att__tpm_service_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -256,6 +442,7 @@ int main(void)
         cmocka_unit_test(cache_put_get),
         cmocka_unit_test(message_envelope),
         cmocka_unit_test(request_jws),
+        cmocka_unit_test(quote_checks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
