@@ -241,7 +241,9 @@ static void op_attest(void)
     double t2 = now_s();
     json_t *claims =
         json_pack("{s:b,s:s}", "aikValidated", q->aik_validated, "aikPubHash", q->aik_pub_hash);
-    if (att__tpm_log_claims(B.svc, &req, q, claims, &d) != ATT_OK)
+    const char *events = NULL;
+    size_t events_len = 0;
+    if (att__tpm_log_claims(B.svc, &req, q, claims, &events, &events_len, &d) != ATT_OK)
         die("log claims", &d);
     att__claimset in;
     att__claims_init(&in, &a);
@@ -257,6 +259,10 @@ static void op_attest(void)
             att__claims_add_json(&in, k, v, NULL, 0);
     }
     double t3 = now_s();
+    if (events) {
+        att__claims_add_stringn(&in, "events", events, events_len, NULL);
+        att__claims_add_stringn(&in, "bootEvents", events, events_len, NULL);
+    }
     att__policy_result res;
     if (att__policy_eval(B.prog, &in, &a, &res, &d) != ATT_OK)
         die("policy", &d);

@@ -223,7 +223,9 @@ static void handle_request(att__req *r, att__tpm_service *s, const json_t *paylo
         rc = att_diag_fail(&d, ATT_ENOMEM, "request.memory", "claims", "out of memory");
         goto fail;
     }
-    if ((rc = att__tpm_log_claims(s, &req, q, claims, &d)) != ATT_OK ||
+    const char *events = NULL;
+    size_t events_len = 0;
+    if ((rc = att__tpm_log_claims(s, &req, q, claims, &events, &events_len, &d)) != ATT_OK ||
         (rc = custom_claims(req.custom_claims, claims, &d)) != ATT_OK)
         goto fail;
     json_object_set_new(claims, "vbsReportPresent", json_false());
@@ -238,7 +240,13 @@ static void handle_request(att__req *r, att__tpm_service *s, const json_t *paylo
 
     att__claimset in;
     att__claims_init(&in, &r->arena);
-    if ((rc = to_claimset(claims, &in)) != ATT_OK) {
+    rc = to_claimset(claims, &in);
+    /* JSON claims are their compact text (policy.h); the log's is made once, when cached */
+    if (rc == ATT_OK && events)
+        rc = att__claims_add_stringn(&in, "events", events, events_len, NULL);
+    if (rc == ATT_OK && events)
+        rc = att__claims_add_stringn(&in, "bootEvents", events, events_len, NULL);
+    if (rc != ATT_OK) {
         att_diag_fail(&d, rc, "tpm.claims", "claims", "cannot build the claims");
         goto fail;
     }

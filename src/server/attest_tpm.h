@@ -168,8 +168,10 @@ int att__tpm_verify_quote(att__tpm_service *s, const att__tpm_request *r, const 
 
 /* Parses the TCG log (and IMA list), verifies them against the quoted PCRs, and adds the
  * incoming claims to `claims` (JSON object: secureBootEnabled, bootDebuggingDisabled, ...,
- * events, bootEvents, pcrs). No log: only the PCR claims. */
+ * pcrs). *events gets the log's `events` view as compact JSON text (borrowed from the
+ * service's cache, valid while the service lives; NULL without a log): the caller adds it
+ * as the `events` and `bootEvents` claims. No log: only the PCR claims. */
 int att__tpm_log_claims(att__tpm_service *s, const att__tpm_request *r, const att__tpm_quoted *q,
-                        json_t *claims, att_diag *d);
+                        json_t *claims, const char **events, size_t *events_len, att_diag *d);
 
 #endif

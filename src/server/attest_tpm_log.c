@@ -58,7 +58,9 @@ static int set(json_t *o, const char *k, json_t *v)
 /* A parsed log and the claims drawn from it (cached per distinct log). */
 struct log_entry {
     att__evlog *log;
-    json_t *claims; /* secureBootEnabled ... events, bootEvents: never modified once built */
+    json_t *claims;    /* secureBootEnabled ...: never modified once built */
+    char *events_text; /* the `events` view as compact JSON text (what a JSON claim is) */
+    size_t events_len;
 };
 
 static void log_entry_free(void *p)
@@ -68,6 +70,7 @@ static void log_entry_free(void *p)
         return;
     att__evlog_free(e->log);
     json_decref(e->claims);
+    free(e->events_text);
     free(e);
 }
 
@@ -106,15 +109,12 @@ static int log_entry_new(const uint8_t *raw, size_t n, struct log_entry **out, a
     if (rc == ATT_OK)
         rc = set(c, "testSigningDisabled", json_boolean(sf->test_signing != 1));
     json_t *ev = rc == ATT_OK ? att__evlog_events_json(e->log) : NULL;
-    if (rc == ATT_OK && ev) {
-        rc = set(c, "bootEvents", json_incref(ev));
-        if (rc == ATT_OK)
-            rc = set(c, "events", ev);
-        else
-            json_decref(ev);
-    } else if (rc == ATT_OK) {
+    if (rc == ATT_OK && ev &&
+        (e->events_text = json_dumps(ev, JSON_COMPACT | JSON_ENCODE_ANY)) != NULL)
+        e->events_len = strlen(e->events_text);
+    else if (rc == ATT_OK)
         rc = ATT_ENOMEM;
-    }
+    json_decref(ev);
     att__evlog_facts_free(facts);
     if (rc != ATT_OK) {
         log_entry_free(e);
@@ -160,9 +160,11 @@ static int verify_log(const att__evlog *log, const att__tpm_request *r, const at
 }
 
 int att__tpm_log_claims(att__tpm_service *s, const att__tpm_request *r, const att__tpm_quoted *q,
-                        json_t *claims, att_diag *d)
+                        json_t *claims, const char **events, size_t *events_len, att_diag *d)
 {
     att__ima_log *ima = NULL;
+    *events = NULL;
+    *events_len = 0;
     int rc = set(claims, "pcrs", quoted_pcrs_json(q));
     if (rc == ATT_OK)
         rc = set(claims, "tpmVersion", json_string("2.0"));
@@ -211,6 +213,10 @@ int att__tpm_log_claims(att__tpm_service *s, const att__tpm_request *r, const at
             fresh = NULL;
     }
     rc = verify_log(e->log, r, q, d);
+    if (rc == ATT_OK) {
+        *events = e->events_text;
+        *events_len = e->events_len;
+    }
     if (rc == ATT_OK && json_object_update(claims, e->claims) != 0)
         rc = att_diag_fail(d, ATT_ENOMEM, "request.memory", "claims", "out of memory");
     if (rc == ATT_OK) {
