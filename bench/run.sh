@@ -140,6 +140,15 @@ if [ -x "$bindir/bench_sgx" ]; then
         tee -a "$table" || att_die "bench_sgx failed"
 fi
 
+# TPM attestation in process (bench/tpm.c): the server's work on one /attest/Tpm request
+# (JWS, service_context, quote over 24 PCRs, a real 45-event TCG log, default policy, token)
+# with fresh challenges, per core, against 1 PSS verify + 1 AK verify + 1 RSA-2048 sign.
+if [ -x "$bindir/bench_tpm" ]; then
+    echo "TPM attestation: $bindir/bench_tpm..." >&2
+    { echo; ATT_SHARED_DIR=${ATT_SHARED_DIR:-$src/../shared} "$bindir/bench_tpm" 3; } |
+        tee -a "$table" || att_die "bench_tpm failed"
+fi
+
 # TPM quote verification in process (bench/tpmquote.c): a real swtpm quote (RSA-2048 AK,
 # 24 PCRs) verified with nonce, qualified signer and pcrDigest, per core, against one RSA-2048
 # verify of the same signature.

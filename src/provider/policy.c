@@ -35,15 +35,51 @@ static const char sgx_default[] =
 static const char minimal_permit[] =
     "version=1.0; authorizationrules{=> permit();}; issuancerules{};";
 
+/* attestd's Tpm default (MAA has none, maa.md §3.8): permit what the verifier accepted and
+ * issue the MAA TPM claims (§3.7), Secure Boot by the documented policy-1.2 recipe over the
+ * parsed event log (§3.9), so a default token says what the quote and log proved. The
+ * recipe compares VariableData with MAA's unpadded "AQ"; the event-log view writes padded
+ * base64 ("AQ=="), so both are accepted. */
+static const char tpm_default[] =
+    "version=1.2;"
+    "authorizationrules{=> permit();};"
+    "issuancerules{"
+    "c:[type==\"aikValidated\", issuer==\"AttestationService\"] => issue(type=\"aikValidated\", "
+    "value=c.value);"
+    "c:[type==\"aikPubHash\", issuer==\"AttestationService\"] => issue(type=\"aikPubHash\", "
+    "value=c.value);"
+    "c:[type==\"tpmVersion\", issuer==\"AttestationService\"] => issue(type=\"tpmVersion\", "
+    "value=c.value);"
+    "c:[type==\"bootDebuggingDisabled\", issuer==\"AttestationService\"] => "
+    "issue(type=\"bootDebuggingDisabled\", value=c.value);"
+    "c:[type==\"notSafeMode\", issuer==\"AttestationService\"] => issue(type=\"notSafeMode\", "
+    "value=c.value);"
+    "c:[type==\"notWinPE\", issuer==\"AttestationService\"] => issue(type=\"notWinPE\", "
+    "value=c.value);"
+    "c:[type==\"vbsEnabled\", issuer==\"AttestationService\"] => issue(type=\"vbsEnabled\", "
+    "value=c.value);"
+    "c:[type==\"pcrs\", issuer==\"AttestationService\"] => issue(type=\"pcrs\", value=c.value);"
+    "c:[type==\"events\", issuer==\"AttestationService\"] => add(type=\"efiConfigVariables\", "
+    "value=JmesPath(c.value, \"Events[?EventTypeString == 'EV_EFI_VARIABLE_DRIVER_CONFIG' && "
+    "ProcessedData.VariableGuid == '8BE4DF61-93CA-11D2-AA0D-00E098032B8C']\"));"
+    "c:[type==\"efiConfigVariables\", issuer==\"AttestationPolicy\"] => "
+    "issue(type=\"secureBootEnabled\", value=JsonToClaimValue(JmesPath(c.value, "
+    "\"[?ProcessedData.UnicodeName == 'SecureBoot'] | length(@) == `1` && "
+    "(@[0].ProcessedData.VariableData == 'AQ' || @[0].ProcessedData.VariableData == 'AQ==')\")));"
+    "![type==\"secureBootEnabled\", issuer==\"AttestationPolicy\"] => "
+    "issue(type=\"secureBootEnabled\", value=false);"
+    "};";
+
 const char *att__default_policy_text(att__att_type t)
 {
     switch (t) {
     case ATT_TYPE_SGX_ENCLAVE:
     case ATT_TYPE_OPEN_ENCLAVE:
         return sgx_default;
+    case ATT_TYPE_TPM:
+        return tpm_default;
     case ATT_TYPE_SEV_SNP_VM:
     case ATT_TYPE_TDX_VM:
-    case ATT_TYPE_TPM:
     case ATT_TYPE_AZURE_GUEST:
         return minimal_permit;
     }

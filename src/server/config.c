@@ -50,6 +50,11 @@ static const char usage[] =
     "                          judge evidence and collateral at this fixed time instead\n"
     "                          of now: for replaying recorded evidence in tests and\n"
     "                          demos only                     (ATTESTD_VERIFICATION_TIME)\n"
+    "      --tpm-ek-ca FILE    PEM CAs trusted for TPM EK certificates (ATTESTD_TPM_EK_CA)\n"
+    "      --tpm-aik-ca FILE   PEM CAs trusted for TPM AIK certificates (ATTESTD_TPM_AIK_CA)\n"
+    "      --tpm-challenge-lifetime SECONDS\n"
+    "                          TPM challenge validity, default 300\n"
+    "                          (ATTESTD_TPM_CHALLENGE_LIFETIME)\n"
     "  -h, --help              this text\n"
     "  -V, --version           print the version\n"
     "\n"
@@ -232,6 +237,17 @@ int att__config_set(att__config *cfg, const char *key, const char *value, const 
         cfg->verification_time = t;
         return ATT_OK;
     }
+    if (strcmp(key, "tpm_ek_ca") == 0)
+        return set_str(cfg->tpm_ek_ca, sizeof(cfg->tpm_ek_ca), value, origin, d);
+    if (strcmp(key, "tpm_aik_ca") == 0)
+        return set_str(cfg->tpm_aik_ca, sizeof(cfg->tpm_aik_ca), value, origin, d);
+    if (strcmp(key, "tpm_challenge_lifetime") == 0) {
+        if (parse_uint(value, 1, 86400, &v))
+            return att_diag_fail(d, ATT_EINVAL, "config.tpm_challenge_lifetime", origin,
+                                 "%s: '%s' is not a number of seconds 1-86400", origin, value);
+        cfg->tpm_challenge_lifetime = (int64_t)v;
+        return ATT_OK;
+    }
     return att_diag_fail(d, ATT_EINVAL, "config.unknown_key", origin, "%s: unknown setting '%s'",
                          origin, key);
 }
@@ -301,6 +317,9 @@ static const struct {
     {"ATTESTD_KDS_URL", "kds_url"},
     {"ATTESTD_KDS_CACHE", "kds_cache"},
     {"ATTESTD_SNP_PRODUCT", "snp_product"},
+    {"ATTESTD_TPM_EK_CA", "tpm_ek_ca"},
+    {"ATTESTD_TPM_AIK_CA", "tpm_aik_ca"},
+    {"ATTESTD_TPM_CHALLENGE_LIFETIME", "tpm_challenge_lifetime"},
 };
 
 enum {
@@ -315,7 +334,10 @@ enum {
     OPT_AMD_CERTS,
     OPT_KDS_URL,
     OPT_KDS_CACHE,
-    OPT_SNP_PRODUCT
+    OPT_SNP_PRODUCT,
+    OPT_TPM_EK_CA,
+    OPT_TPM_AIK_CA,
+    OPT_TPM_CHALLENGE_LIFETIME
 };
 
 static const struct option long_opts[] = {
@@ -337,6 +359,9 @@ static const struct option long_opts[] = {
     {"kds-url", required_argument, NULL, OPT_KDS_URL},
     {"kds-cache", required_argument, NULL, OPT_KDS_CACHE},
     {"snp-product", required_argument, NULL, OPT_SNP_PRODUCT},
+    {"tpm-ek-ca", required_argument, NULL, OPT_TPM_EK_CA},
+    {"tpm-aik-ca", required_argument, NULL, OPT_TPM_AIK_CA},
+    {"tpm-challenge-lifetime", required_argument, NULL, OPT_TPM_CHALLENGE_LIFETIME},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -380,6 +405,12 @@ static const char *key_for_opt(int opt)
         return "kds_cache";
     case OPT_SNP_PRODUCT:
         return "snp_product";
+    case OPT_TPM_EK_CA:
+        return "tpm_ek_ca";
+    case OPT_TPM_AIK_CA:
+        return "tpm_aik_ca";
+    case OPT_TPM_CHALLENGE_LIFETIME:
+        return "tpm_challenge_lifetime";
     }
     return NULL;
 }

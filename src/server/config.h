@@ -19,6 +19,9 @@
  *   kds_url = https://kdsintf.amd.com       ; SEV-SNP: fetch missing VCEKs
  *   kds_cache = /var/cache/attestd/kds      ; default: <data_dir>/kds-cache
  *   snp_product = Milan                     ; SEV-SNP: product of v2 reports (default: VCEK)
+ *   tpm_ek_ca = /etc/attestd/tpm-ek-ca.pem   ; TPM: EK certificate CAs (init "ekcert")
+ *   tpm_aik_ca = /etc/attestd/tpm-aik-ca.pem ; TPM: AIK certificate CAs
+ *   tpm_challenge_lifetime = 300             ; TPM: seconds a challenge stays valid
  * Environment: ATTESTD_CONFIG, ATTESTD_LISTEN, ATTESTD_ISSUER, ATTESTD_DATA_DIR,
  * ATTESTD_LOG_LEVEL, ATTESTD_THREADS, ATTESTD_TLS_CERT, ATTESTD_TLS_KEY, ATTESTD_MAX_BODY,
  * ATTESTD_COLLATERAL, ATTESTD_VERIFICATION_TIME, ATTESTD_PCS_URL, ATTESTD_PCS_ROOT_CRL_URL,
@@ -67,6 +70,12 @@ typedef struct att__config {
     char kds_url[ATT_CONFIG_STR];
     char kds_cache[ATT_CONFIG_STR];
     char snp_product[16];
+    /* TPM attestation: PEM bundles of the CAs trusted for EK certificates (init type
+     * "ekcert") and AIK certificates; "" = none. tpm_challenge_lifetime: seconds a
+     * service_context stays valid (0 = ATT_TPM_CONTEXT_LIFETIME, 300). */
+    char tpm_ek_ca[ATT_CONFIG_STR];
+    char tpm_aik_ca[ATT_CONFIG_STR];
+    int64_t tpm_challenge_lifetime;
 } att__config;
 
 /* Result of parsing the command line. */

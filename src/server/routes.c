@@ -444,6 +444,11 @@ static void h_attest(att__req *r, const char *seg)
         json_decref(body);
         return;
     }
+    if (t == ATT_TYPE_TPM) {
+        att__attest_tpm_handle(r, body);
+        json_decref(body);
+        return;
+    }
     json_decref(body);
     att__respond_error(r, 501, "NotImplemented",
                        "attestation of type %s is not available yet in this attestd build",

@@ -51,6 +51,9 @@ typedef struct att__app {
     const struct att__snp_certs *snp_certs;
     struct att__kds *kds;
     int snp_product;
+    /* TPM attestation (/attest/Tpm): the service_context key and the EK / AIK trust
+     * anchors; NULL = not configured (501). Owned by the caller of att__server_start. */
+    struct att__tpm_service *tpm;
 } att__app;
 
 /* Known api-version values (reference/maa.md §1.1). */
@@ -151,6 +154,10 @@ void att__attest_tdx_handle(att__req *r, const json_t *body);
 
 /* POST /attest/SevSnpVm (attest_snp.c): as att__attest_sgx_handle for SEV-SNP reports. */
 void att__attest_snp_handle(att__req *r, const json_t *body);
+
+/* POST /attest/Tpm with the parsed body (borrowed): the init and request rounds
+ * (attest_tpm.c). Always responds. */
+void att__attest_tpm_handle(att__req *r, const json_t *body);
 
 /* Issues a token of `kind` for provider p from claims (borrowed) and responds
  * {"token": "..."}; unsecured: an alg none draft-policy token. A provider without a signing

@@ -14,7 +14,7 @@
 /* The payload: a shallow copy of claims with the service claims set; compact JSON, members
  * sorted at every level. *json is malloc'd (jansson's allocator: the default malloc). */
 static int build_payload(const char *issuer, att__token_kind kind, const json_t *claims,
-                         int64_t now, char **json)
+                         int64_t now, int64_t lifetime_override, char **json)
 {
     int64_t lifetime;
     *json = NULL;
@@ -24,6 +24,8 @@ static int build_payload(const char *issuer, att__token_kind kind, const json_t 
         lifetime = ATT_TOKEN_MANAGEMENT_LIFETIME;
     else
         return ATT_EINVAL;
+    if (lifetime_override > 0)
+        lifetime = lifetime_override;
     if (claims && !json_is_object(claims))
         return ATT_EINVAL;
     if (claims && json_object_size(claims) > ATT_MAX_CLAIMS_PER_TOKEN)
@@ -77,7 +79,8 @@ static int append_b64u(att__buf *b, const void *data, size_t n)
 /* Builds "<header_b64u>.<b64u(payload)>" then, when signer is given, "." and the RS256
  * signature, else a bare "." (unsecured). */
 static int issue(const att__token_issuer *ti, const att__pkey *signer, const char *header_b64u,
-                 att__token_kind kind, const json_t *claims, int64_t now, char **jwt)
+                 att__token_kind kind, const json_t *claims, int64_t now, int64_t lifetime,
+                 char **jwt)
 {
     char *payload = NULL;
     att__buf b;
@@ -86,7 +89,7 @@ static int issue(const att__token_issuer *ti, const att__pkey *signer, const cha
     *jwt = NULL;
     if (!ti)
         return ATT_EINVAL;
-    int rc = build_payload(att__token_issuer_url(ti), kind, claims, now, &payload);
+    int rc = build_payload(att__token_issuer_url(ti), kind, claims, now, lifetime, &payload);
     if (rc != ATT_OK)
         return rc;
     att__buf_init(&b, ATT_MAX_JWS);
@@ -132,7 +135,7 @@ int att__token_issue(const att__token_issuer *ti, att__token_kind kind, const js
             *jwt = NULL;
         return ATT_EINTERNAL;
     }
-    return issue(ti, key, att__token_issuer_header_b64(ti), kind, claims, now, jwt);
+    return issue(ti, key, att__token_issuer_header_b64(ti), kind, claims, now, 0, jwt);
 }
 
 int att__token_issue_unsecured(const att__token_issuer *ti, att__token_kind kind,
@@ -143,5 +146,18 @@ int att__token_issue_unsecured(const att__token_issuer *ti, att__token_kind kind
             *jwt = NULL;
         return ATT_EINVAL;
     }
-    return issue(ti, NULL, att__token_issuer_unsecured_header_b64(ti), kind, claims, now, jwt);
+    return issue(ti, NULL, att__token_issuer_unsecured_header_b64(ti), kind, claims, now, 0, jwt);
+}
+
+int att__token_issue_lifetime(const att__token_issuer *ti, att__token_kind kind,
+                              const json_t *claims, int64_t now, int64_t lifetime, char **jwt)
+{
+    if (jwt)
+        *jwt = NULL;
+    if (!ti || lifetime <= 0)
+        return ATT_EINVAL;
+    const att__pkey *key = att__signer_key(att__token_issuer_signer(ti), 0);
+    if (!key)
+        return ATT_EINTERNAL;
+    return issue(ti, key, att__token_issuer_header_b64(ti), kind, claims, now, lifetime, jwt);
 }

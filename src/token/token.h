@@ -168,6 +168,11 @@ typedef enum att__token_kind {
 int att__token_issue(const att__token_issuer *ti, att__token_kind kind, const json_t *claims,
                      int64_t now, char **jwt);
 
+/* att__token_issue with exp = now + lifetime seconds (> 0) instead of the kind's default:
+ * the policy's report_validity_in_minutes for TPM reports (maa.md §3.6). */
+int att__token_issue_lifetime(const att__token_issuer *ti, att__token_kind kind,
+                              const json_t *claims, int64_t now, int64_t lifetime, char **jwt);
+
 /* The same token as an RFC 7519 unsecured JWT for draft-policy results (§2.10): header
  * {"alg":"none","jku":...,"kid":...,"typ":"JWT"} (MAA keeps jku/kid/typ, as recorded), same
  * payload rules, empty signature segment ("<hdr>.<payload>."). */

@@ -136,6 +136,8 @@ int att_cli_policy_hash(const att_cli_ctx *ctx, int argc, char **argv);
 int att_cli_policy_eval(const att_cli_ctx *ctx, int argc, char **argv);
 int att_cli_evidence_verify(const att_cli_ctx *ctx, int argc, char **argv);
 int att_cli_evidence_hcl(const att_cli_ctx *ctx, int argc, char **argv);
+int att_cli_tpm_attest(const att_cli_ctx *ctx, int argc, char **argv);
+int att_cli_tpm_enroll(const att_cli_ctx *ctx, int argc, char **argv);
 int att_cli_eventlog_show(const att_cli_ctx *ctx, int argc, char **argv);
 int att_cli_eventlog_verify(const att_cli_ctx *ctx, int argc, char **argv);
 int att_cli_ima_show(const att_cli_ctx *ctx, int argc, char **argv);

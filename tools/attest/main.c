@@ -202,6 +202,55 @@ static const att_cli_cmd evidence_cmds[] = {
     {.name = NULL},
 };
 
+static const att_cli_cmd tpm_cmds[] = {
+    {
+        .name = "attest",
+        .args = "--url URL [OPTIONS]",
+        .summary = "attest this machine's TPM and print the token",
+        .help = "Runs the /attest/Tpm protocol: a challenge from the service (in the clear\n"
+                "with an AIK certificate, else as a credential only this TPM can activate\n"
+                "with its EK), a quote over it, the PCR values, the TCG event log and the\n"
+                "IMA list; prints the report JWT.\n"
+                "\n"
+                "Options:\n"
+                "  --url URL          the service (http://host:port)\n"
+                "  --tcti T           TPM access: device:/dev/tpmrm0 (default),\n"
+                "                     swtpm:host=127.0.0.1,port=2321, mssim:...\n"
+                "  --eventlog FILE    TCG event log (default: the kernel's, if readable)\n"
+                "  --no-eventlog      send no event log\n"
+                "  --ima FILE         IMA measurement list (ascii or binary)\n"
+                "  --pcrs LIST        SHA-256 PCRs to quote, e.g. 0-7,10 (default 0-23,\n"
+                "                     what the default policy's required_pcr_mask wants)\n"
+                "  --sha1-pcrs LIST   quote these SHA-1 PCRs as well\n"
+                "  --ak-handle H      use the persistent AK at H (see `attest tpm enroll`)\n"
+                "  --aik-cert FILE    AIK certificate (PEM or DER): init \"aikcert\"\n"
+                "  --rp-data B64URL   relying-party data for the token (rp_data, nonce)\n"
+                "  --timeout DUR      per HTTP request (default 30s)\n"
+                "Diagnostics and negative tests:\n"
+                "  --init-out FILE    save the service's challenge answer\n"
+                "  --init-in FILE     use a saved challenge answer instead of asking\n"
+                "  --request-out FILE write the request body to FILE, do not send it\n"
+                "  --quote-tcti T     quote with another TPM's AK (the service must\n"
+                "                     refuse it as a foreign AK)\n"
+                "  -h, --help         show this help\n"
+                "\n"
+                "Exit codes: 0 token printed, 1 refused, 2 usage, 3 TPM or network I/O.\n",
+        .run = att_cli_tpm_attest,
+    },
+    {
+        .name = "enroll",
+        .args = "[--url URL] [--tcti T] [--ak-handle H]",
+        .summary = "create and persist the attestation key; check it with the service",
+        .help = "Creates the AK (an RSA-2048 restricted signing key in the endorsement\n"
+                "hierarchy) and persists it at --ak-handle (default 0x81010003) unless a\n"
+                "key is already there; prints its handle, Name and the EK certificate's\n"
+                "SHA-256. With --url, also proves the AK to the service: init \"ekcert\"\n"
+                "and TPM2_ActivateCredential of the service's credential.\n",
+        .run = att_cli_tpm_enroll,
+    },
+    {.name = NULL},
+};
+
 static const att_cli_cmd eventlog_cmds[] = {
     {
         .name = "show",
@@ -274,6 +323,14 @@ static const att_cli_cmd ima_cmds[] = {
 };
 
 static const att_cli_cmd commands[] = {
+    {
+        .name = "tpm",
+        .args = "COMMAND ...",
+        .summary = "attest this machine's TPM to an attestd (MAA /attest/Tpm)",
+        .help = "TPM access goes through a TCTI (tpm2-tss): --tcti device:/dev/tpmrm0,\n"
+                "swtpm:host=H,port=P or mssim:host=H,port=P.\n",
+        .sub = tpm_cmds,
+    },
     {
         .name = "token",
         .args = "COMMAND ...",

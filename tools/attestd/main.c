@@ -12,6 +12,7 @@
 #include "collateral/fetch.h"
 #include "collateral/intel_roots.h"
 #include "collateral/kds.h"
+#include "server/attest_tpm.h"
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "evidence/snp/snp.h"
@@ -70,6 +71,7 @@ int main(int argc, char **argv)
     att__pcs_fetcher *pcs = NULL;
     att__snp_certs *snp_certs = NULL;
     att__kds *kds = NULL;
+    att__tpm_service *tpm = NULL;
     att__app app;
     memset(&app, 0, sizeof(app));
     int exit_code = 1;
@@ -169,6 +171,13 @@ int main(int argc, char **argv)
         }
         att__info("KDS fetcher", "kds_url=%s cache=%s", cfg.kds_url, kcache);
     }
+    /* TPM: a fresh service_context key and the EK / AIK trust anchors. */
+    att_diag_clear(&d);
+    if ((rc = att__tpm_service_new(cfg.tpm_ek_ca, cfg.tpm_aik_ca, cfg.tpm_challenge_lifetime, &tpm,
+                                   &d)) != ATT_OK) {
+        exit_code = fail("tpm trust anchors", rc, &d);
+        goto out;
+    }
     if (cfg.verification_time) {
         char tbuf[32];
         att__warn("fixed verification time",
@@ -211,6 +220,7 @@ int main(int argc, char **argv)
     }
     app.collateral = collateral;
     app.pcs = pcs;
+    app.tpm = tpm;
     app.anchors = (const att__cert *const *)roots;
     app.n_anchors = ATT_INTEL_SGX_ROOT_COUNT;
     app.verification_time = cfg.verification_time;
@@ -249,6 +259,7 @@ out:
     att__kds_free(kds);
     att__snp_certs_free(snp_certs);
     att__dcap_store_free(collateral);
+    att__tpm_service_free(tpm);
     for (size_t i = 0; i < ATT_INTEL_SGX_ROOT_COUNT; i++)
         att__cert_free(roots[i]);
     att__registry_close(reg);
