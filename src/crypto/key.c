@@ -163,7 +163,10 @@ int att__pkey_from_spki_der(const uint8_t *der, size_t n, att__pkey **out)
     return rc;
 }
 
-/* Builds a key of `type` ("EC", "RSA") from params; the public key is then checked. */
+/* Builds a key of `type` ("EC", "RSA") from params; the public key is then checked (the
+ * quick check: an EC point on its curve, an RSA modulus and exponent of sane form; the full
+ * check would also run a Miller-Rabin test on the modulus, milliseconds per key, and the
+ * point-order multiplication, for keys that only ever verify signatures). */
 static int key_fromdata(const char *type, OSSL_PARAM *params, att__pkey **out)
 {
     EVP_PKEY *k = NULL;
@@ -180,7 +183,7 @@ static int key_fromdata(const char *type, OSSL_PARAM *params, att__pkey **out)
         ctx = EVP_PKEY_CTX_new_from_pkey(NULL, k, NULL);
         if (!ctx)
             rc = ATT_ENOMEM;
-        else if (EVP_PKEY_public_check(ctx) != 1)
+        else if (EVP_PKEY_public_check_quick(ctx) != 1)
             rc = ATT_EINVAL;
         EVP_PKEY_CTX_free(ctx);
     }

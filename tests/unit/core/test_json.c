@@ -21,8 +21,8 @@ static void reader_accepts_subset(void **state)
         "{}",
         "[]",
         " { \"a\" : 1 , \"b\" : [true, false, null, -0, 0, -17, 123456789012345678] }\r\n",
-        "{\"quote\":\"AwACAAAAAAAJAA0Ak5pyM_ecTKmUCg2zlX8GB-abc\",\"runtimeData\":{\"data\":"
-        "\"eyJ4IjoxfQ\",\"dataType\":\"JSON\"}}",
+        ("{\"quote\":\"AwACAAAAAAAJAA0Ak5pyM_ecTKmUCg2zlX8GB-abc\",\"runtimeData\":{\"data\":"
+         "\"eyJ4IjoxfQ\",\"dataType\":\"JSON\"}}"),
         "\"a string \\\" \\\\ \\/ \\b \\f \\n \\r \\t end\"",
         "[[[[[[[[]]]]]]]]",
         "{\"draftPolicyForAttestation\":\"version= 1.0;\\r\\nauthorizationrules{=> permit();};\"}",
