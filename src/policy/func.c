@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/json.h"
 #include "policy/policy_int.h"
 
 void att__pval_from_claim(const att__claimset *s, size_t i, att__pval *out)
@@ -203,8 +204,11 @@ static int json_of(att__pctx *c, const att__pexpr *e, const att__pval *v, unsign
         return att__peval_fail(c, ATT_EPOLICY, "policy.function", e->line, e->col,
                                "%s(): argument %u is an empty string, not JSON",
                                att__pfn_name((att__pfn)e->fn), i + 1);
+    /* the fast reader for the common case (core/json.h), jansson for the rest and errors */
     json_error_t jerr;
-    j = json_loadb(v->s, v->len, JSON_DECODE_ANY, &jerr);
+    j = att__json_load_fast(v->s, v->len);
+    if (!j)
+        j = json_loadb(v->s, v->len, JSON_DECODE_ANY, &jerr);
     if (!j)
         return att__peval_fail(c, ATT_EPOLICY, "policy.function", e->line, e->col,
                                "%s(): argument %u is not valid JSON: %s (at character %d)",
