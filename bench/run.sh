@@ -175,6 +175,21 @@ vectors=${ATT_SHARED_DIR:-$src/../shared}/vectors
 ecdsa_all=
 # attest_over_http LABEL TYPE BODY COLLATERAL TIME: one wrk run of POST /attest/TYPE with the
 # request body in file BODY; appends its line and ratio to the table.
+# CPU time (user + system, seconds) the process PID has used so far.
+cpu_seconds() {
+    awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.3f", ($12 + $13) / hz }' "/proc/$1/stat"
+}
+
+# efficiency REQUESTS CPU_SECONDS BOUND: the line saying how much of attestd's own CPU time
+# went to the bound's cryptography. The bound's cost of one attestation is cpus/BOUND
+# CPU-seconds; wrk's share of the cores does not count against attestd here.
+efficiency() {
+    awk -v n="$1" -v c="$2" -v b="$3" -v k="$cpus" 'BEGIN {
+        if (n <= 0 || c <= 0) exit
+        printf "  attestd CPU per attestation %.3f ms, the bound'"'"'s crypto %.3f ms of it: %.1f%% of attestd'"'"'s own CPU time\n",
+            1000 * c / n, 1000 * k / b, 100 * (k / b) / (c / n) }'
+}
+
 attest_over_http() {
     local label=$1 type=$2 body=$3 coll=$4 at=$5 out code rps p50 p99 p999 n bad err bound
     if [ -z "$ecdsa_all" ]; then
@@ -198,10 +213,13 @@ f:close()
 dofile("$here/report.lua")
 LUA
     echo "wrk: POST /attest/$type, $threads threads, $conns connections, ${duration}s..." >&2
+    local cpu0 cpu1
+    cpu0=$(cpu_seconds "$ATT_PID")
     out=$(timeout $((duration + 30)) wrk -t "$threads" -c "$conns" -d "${duration}s" --timeout 5s \
         -s "$ATT_TMP/$type.lua" "$ATT_BASE_URL$url") || att_die "wrk on /attest/$type failed"
     printf '%s\n' "== wrk POST /attest/$type" "$out" >>"$raw"
     read -r rps p50 p99 p999 n bad err <<<"$(sed -nE 's/^BENCH rps=([^ ]+) p50_us=([^ ]+) p99_us=([^ ]+) p999_us=([^ ]+) requests=([^ ]+) non2xx=([^ ]+) socket_errors=([^ ]+)$/\1 \2 \3 \4 \5 \6 \7/p' <<<"$out")"
+    cpu1=$(cpu_seconds "$ATT_PID")
     att_stop_attestd
     bound=$(awk -v e="$ecdsa_all" -v r="$sign_all" 'BEGIN { printf "%.1f", 1 / (2 / e + 1 / r) }')
     {
@@ -213,6 +231,7 @@ LUA
             "$bound" "$cpus" "$ecdsa_all" "$sign_all"
         printf '  2 verifies + 1 sign per attestation): %s of the bound\n' \
             "$(awk -v a="$rps" -v b="$bound" 'BEGIN { printf "%.1f%%", 100 * a / b }')"
+        efficiency "$n" "$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { print b - a }')" "$bound"
     } | tee -a "$table"
     [ $((bad + err)) -eq 0 ] || att_die "errors during the $label run"
 }
@@ -264,11 +283,13 @@ f:close()
 dofile("$here/report.lua")
 LUA
     echo "wrk: POST /attest/SevSnpVm, $threads threads, $conns connections, ${duration}s..." >&2
+    snp_cpu0=$(cpu_seconds "$ATT_PID")
     out=$(timeout $((duration + 30)) wrk -t "$threads" -c "$conns" -d "${duration}s" --timeout 5s \
         -s "$ATT_TMP/snp.lua" "$ATT_BASE_URL/attest/SevSnpVm?api-version=2022-08-01") ||
         att_die "wrk on /attest/SevSnpVm failed"
     printf '%s\n' "== wrk POST /attest/SevSnpVm" "$out" >>"$raw"
     read -r snp_rps snp_p50 snp_p99 snp_p999 snp_n snp_bad snp_err <<<"$(sed -nE 's/^BENCH rps=([^ ]+) p50_us=([^ ]+) p99_us=([^ ]+) p999_us=([^ ]+) requests=([^ ]+) non2xx=([^ ]+) socket_errors=([^ ]+)$/\1 \2 \3 \4 \5 \6 \7/p' <<<"$out")"
+    snp_cpu1=$(cpu_seconds "$ATT_PID")
     att_stop_attestd
     bound=$(awk -v e="$p384_all" -v r="$sign_all" 'BEGIN { printf "%.1f", 1 / (1 / e + 1 / r) }')
     {
@@ -280,6 +301,7 @@ LUA
             "$bound" "$cpus" "$p384_all" "$sign_all"
         printf '  1 verify + 1 sign per attestation): %s of the bound\n' \
             "$(awk -v a="$snp_rps" -v b="$bound" 'BEGIN { printf "%.1f%%", 100 * a / b }')"
+        efficiency "$snp_n" "$(awk -v a="$snp_cpu0" -v b="$snp_cpu1" 'BEGIN { print b - a }')" "$bound"
     } | tee -a "$table"
     [ $((snp_bad + snp_err)) -eq 0 ] || att_die "errors during the SNP run"
 fi
