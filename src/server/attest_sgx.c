@@ -448,35 +448,51 @@ int att__sgx_incoming_claims(const att__sgx_request *req, const att__sgx_verifie
     return rc;
 }
 
-json_t *att__sgx_token_claims(const att__sgx_request *req, const att__sgx_verified *v,
-                              const att__policy_result *res, const char *policy_hash,
-                              const json_t *policy_signer)
+json_t *att__attest_token_claims(const att__policy_result *res, json_t *ev, int policy_object,
+                                 const char *hash, const json_t *signer, const char *nonce)
 {
     json_t *out = res ? att__claims_token_json(&res->outgoing) : json_object();
-    json_t *ev = evidence_json(req, v);
-    json_t *policy = (res && res->outgoing.n > 0) ? json_deep_copy(out) : NULL;
-    int bad = !out || !ev || (res && res->outgoing.n > 0 && !policy);
-    /* Service claims win over policy-issued claims of the same name. */
+    int issued = res && res->outgoing.n > 0;
+    json_t *policy = policy_object && issued && out ? json_deep_copy(out) : NULL;
+    int bad = !out || !ev || (policy_object && issued && !policy);
+    /* service claims win over policy-issued claims of the same name */
     if (!bad)
         bad = json_object_update(out, ev) != 0;
-    const json_t *ehd = ev ? json_object_get(ev, "x-ms-sgx-ehd") : NULL;
-    if (!bad && ehd)
-        bad = json_object_set(out, "maa-ehd", (json_t *)ehd) != 0 ||
-              json_object_set(out, "aas-ehd", (json_t *)ehd) != 0;
-    const json_t *col = ev ? json_object_get(ev, "x-ms-sgx-collateral") : NULL;
-    if (!bad && col)
-        bad = json_object_set(out, "maa-attestationcollateral", (json_t *)col) != 0;
     if (!bad && policy)
         bad = json_object_set(out, "x-ms-policy", policy) != 0;
     if (!bad)
         bad = json_object_set_new(out, "x-ms-ver", json_string("1.0")) != 0 ||
-              json_object_set_new(out, "x-ms-policy-hash", json_string(policy_hash)) != 0;
-    if (!bad && policy_signer)
-        bad = json_object_set(out, "x-ms-policy-signer", (json_t *)policy_signer) != 0;
-    if (!bad && req->nonce)
-        bad = json_object_set_new(out, "nonce", json_string(req->nonce)) != 0;
+              json_object_set_new(out, "x-ms-policy-hash", json_string(hash)) != 0;
+    if (!bad && signer)
+        bad = json_object_set(out, "x-ms-policy-signer", (json_t *)signer) != 0;
+    if (!bad && nonce)
+        bad = json_object_set_new(out, "nonce", json_string(nonce)) != 0;
     json_decref(ev);
     json_decref(policy);
+    if (bad) {
+        json_decref(out);
+        return NULL;
+    }
+    return out;
+}
+
+json_t *att__sgx_token_claims(const att__sgx_request *req, const att__sgx_verified *v,
+                              const att__policy_result *res, const char *policy_hash,
+                              const json_t *policy_signer)
+{
+    json_t *ev = evidence_json(req, v);
+    /* the legacy mirrors of the enclave-held data and the collateral hashes */
+    json_t *ehd = ev ? json_incref(json_object_get(ev, "x-ms-sgx-ehd")) : NULL;
+    json_t *col = ev ? json_incref(json_object_get(ev, "x-ms-sgx-collateral")) : NULL;
+    json_t *out = att__attest_token_claims(res, ev, 1, policy_hash, policy_signer, req->nonce);
+    int bad = !out;
+    if (!bad && ehd)
+        bad =
+            json_object_set(out, "maa-ehd", ehd) != 0 || json_object_set(out, "aas-ehd", ehd) != 0;
+    if (!bad && col)
+        bad = json_object_set(out, "maa-attestationcollateral", col) != 0;
+    json_decref(ehd);
+    json_decref(col);
     if (bad) {
         json_decref(out);
         return NULL;

@@ -49,6 +49,13 @@ typedef struct att__sgx_request {
 int att__attest_common_parse(const json_t *body, att__arena *a, att__sgx_data *runtime,
                              att__sgx_data *inittime, const char **draft, size_t *draft_len,
                              const char **nonce, att_diag *d);
+/* The token claims of an attestation: the policy's issued claims (res; NULL: none) at top
+ * level, the service's claims ev (consumed) over them, the issued claims again as the
+ * x-ms-policy object when policy_object and the policy issued any, then x-ms-ver,
+ * x-ms-policy-hash, x-ms-policy-signer (signer, when given) and nonce (when given). A new
+ * object, NULL when out of memory. */
+json_t *att__attest_token_claims(const att__policy_result *res, json_t *ev, int policy_object,
+                                 const char *hash, const json_t *signer, const char *nonce);
 /* The JSON value of dataType-JSON data (trailing NULs ignored); *out is a new reference.
  * ATT_EPARSE naming `name` when it is not JSON, ATT_ELIMIT when it nests deeper than
  * ATT_MAX_JSON_DEPTH. */

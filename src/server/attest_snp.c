@@ -229,28 +229,8 @@ json_t *att__snp_token_claims(const att__snp_request *req, const att__snp_verifi
                               const att__policy_result *res, const char *policy_hash,
                               const json_t *policy_signer)
 {
-    json_t *out = res ? att__claims_token_json(&res->outgoing) : json_object();
-    json_t *ev = evidence_json(v);
-    json_t *policy = (res && res->outgoing.n > 0) ? json_deep_copy(out) : NULL;
-    int bad = !out || !ev || (res && res->outgoing.n > 0 && !policy);
-    if (!bad)
-        bad = json_object_update(out, ev) != 0;
-    if (!bad && policy)
-        bad = json_object_set(out, "x-ms-policy", policy) != 0;
-    if (!bad)
-        bad = json_object_set_new(out, "x-ms-ver", json_string("1.0")) != 0 ||
-              json_object_set_new(out, "x-ms-policy-hash", json_string(policy_hash)) != 0;
-    if (!bad && policy_signer)
-        bad = json_object_set(out, "x-ms-policy-signer", (json_t *)policy_signer) != 0;
-    if (!bad && req->nonce)
-        bad = json_object_set_new(out, "nonce", json_string(req->nonce)) != 0;
-    json_decref(ev);
-    json_decref(policy);
-    if (bad) {
-        json_decref(out);
-        return NULL;
-    }
-    return out;
+    return att__attest_token_claims(res, evidence_json(v), 1, policy_hash, policy_signer,
+                                    req->nonce);
 }
 
 /* ---- the route ---- */
