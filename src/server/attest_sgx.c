@@ -207,6 +207,46 @@ static void hex_of(const uint8_t *p, size_t n, char *out)
     att__hex_encode(p, n, 0, out);
 }
 
+int att__dcap_find_collateral(const att__quote *q, const att__sgx_context *ctx,
+                              att__sgx_verified *v, att_diag *d)
+{
+    int tdx = q->tee_type == ATT_TEE_TDX;
+    const char *tee = tdx ? "TDX" : "SGX";
+    att__pck_ext ext;
+    att__pck_ca ca = ATT_PCK_CA_PROCESSOR;
+    int rc = att__quote_pck_platform(q, &ext, &ca, d);
+    if (rc != ATT_OK)
+        return rc;
+    char fmspc[13];
+    hex_of(ext.fmspc, 6, fmspc);
+    const char *ca_name = ca == ATT_PCK_CA_PLATFORM ? "Platform" : "Processor";
+    v->collateral =
+        ctx->store ? att__dcap_store_find(ctx->store, ext.fmspc, q->tee_type, ca, ctx->at) : NULL;
+    if (ctx->pcs && (!v->collateral || !att__dcap_window_contains(v->collateral, ctx->at))) {
+        /* Cold path: the configured collateral has no set valid now; the fetcher answers
+         * from memory, its disk cache or the PCS (verified before use). */
+        att_diag fd;
+        att_diag_clear(&fd);
+        rc = att__pcs_fetch(ctx->pcs, ext.fmspc, q->tee_type, ca, ctx->at, &v->fetched, &fd);
+        if (rc == ATT_OK)
+            v->collateral = v->fetched;
+        else if (!v->collateral)
+            return att_diag_fail(d, rc, tdx ? "tdx.collateral.fetch" : "sgx.collateral.fetch",
+                                 "fmspc",
+                                 "no collateral for FMSPC %s (%s, PCK %s CA): fetching it "
+                                 "failed: %s",
+                                 fmspc, tee, ca_name, fd.message);
+    }
+    if (!v->collateral)
+        return att_diag_fail(
+            d, ATT_ENOTFOUND,
+            ctx->store ? (tdx ? "tdx.collateral.missing" : "sgx.collateral.missing")
+                       : (tdx ? "tdx.collateral.none" : "sgx.collateral.none"),
+            "fmspc", "no collateral is configured for FMSPC %s (%s, PCK %s CA)%s", fmspc, tee,
+            ca_name, ctx->store ? "" : ": start attestd with --collateral or --pcs-url");
+    return ATT_OK;
+}
+
 int att__sgx_verify(const att__sgx_request *req, const att__sgx_context *ctx,
                     const char *tcb_identifier, att__sgx_verified *v, att_diag *d)
 {
@@ -223,34 +263,8 @@ int att__sgx_verify(const att__sgx_request *req, const att__sgx_context *ctx,
                              "%s: the quote is a TDX quote, not an SGX enclave quote (send it to "
                              "/attest/TdxVm)",
                              field);
-    att__pck_ext ext;
-    att__pck_ca ca = ATT_PCK_CA_PROCESSOR;
-    if ((rc = att__quote_pck_platform(q, &ext, &ca, d)) != ATT_OK)
+    if ((rc = att__dcap_find_collateral(q, ctx, v, d)) != ATT_OK)
         return rc;
-    char fmspc[13];
-    hex_of(ext.fmspc, 6, fmspc);
-    const char *ca_name = ca == ATT_PCK_CA_PLATFORM ? "Platform" : "Processor";
-    v->collateral =
-        ctx->store ? att__dcap_store_find(ctx->store, ext.fmspc, ATT_TEE_SGX, ca, ctx->at) : NULL;
-    if (ctx->pcs && (!v->collateral || !att__dcap_window_contains(v->collateral, ctx->at))) {
-        /* Cold path: the configured collateral has no set valid now; the fetcher answers
-         * from memory, its disk cache or the PCS (verified before use). */
-        att_diag fd;
-        att_diag_clear(&fd);
-        rc = att__pcs_fetch(ctx->pcs, ext.fmspc, ATT_TEE_SGX, ca, ctx->at, &v->fetched, &fd);
-        if (rc == ATT_OK)
-            v->collateral = v->fetched;
-        else if (!v->collateral)
-            return att_diag_fail(d, rc, "sgx.collateral.fetch", "fmspc",
-                                 "no collateral for FMSPC %s (SGX, PCK %s CA): fetching it "
-                                 "failed: %s",
-                                 fmspc, ca_name, fd.message);
-    }
-    if (!v->collateral)
-        return att_diag_fail(
-            d, ATT_ENOTFOUND, ctx->store ? "sgx.collateral.missing" : "sgx.collateral.none",
-            "fmspc", "no collateral is configured for FMSPC %s (SGX, PCK %s CA)%s", fmspc, ca_name,
-            ctx->store ? "" : ": start attestd with --collateral or --pcs-url");
     v->baseline = att__tcb_baseline_find(tcb_identifier);
     if (!v->baseline)
         return att_diag_fail(d, ATT_EINVAL, "sgx.tcb.identifier", "x-ms-sgx-tcbidentifier",

@@ -124,6 +124,13 @@ typedef struct att__sgx_verified {
     json_t *inittime_json; /* parsed initTimeData when dataType JSON, else NULL */
 } att__sgx_verified;
 
+/* The collateral for quote q's platform (FMSPC, PCK CA, SGX or TDX): the store's set valid
+ * at ctx->at, or the fetcher's when the store has none. Sets v->collateral (and v->fetched,
+ * a reference the caller's att__sgx_verified_clear drops). ATT_ENOTFOUND naming the FMSPC
+ * when there is none. */
+int att__dcap_find_collateral(const att__quote *q, const att__sgx_context *ctx,
+                              att__sgx_verified *v, att_diag *d);
+
 /* Verifies req under ctx: parses the quote (an SGX enclave quote with a PCK chain, type 5),
  * reads FMSPC and PCK CA from the PCK certificate, finds the collateral, runs
  * att__quote_verify at ctx->at, applies the baseline selected by tcb_identifier (the

@@ -16,41 +16,6 @@
 
 /* ---- verification ---- */
 
-/* The collateral for the quote's platform: the store's set, or the fetcher's when the store
- * has none valid at ctx->at. */
-static int find_collateral(const att__quote *q, const att__sgx_context *ctx, att__sgx_verified *v,
-                           att_diag *d)
-{
-    att__pck_ext ext;
-    att__pck_ca ca = ATT_PCK_CA_PROCESSOR;
-    int rc = att__quote_pck_platform(q, &ext, &ca, d);
-    if (rc != ATT_OK)
-        return rc;
-    char fmspc[13];
-    att__hex_encode(ext.fmspc, 6, 0, fmspc);
-    const char *ca_name = ca == ATT_PCK_CA_PLATFORM ? "Platform" : "Processor";
-    v->collateral =
-        ctx->store ? att__dcap_store_find(ctx->store, ext.fmspc, ATT_TEE_TDX, ca, ctx->at) : NULL;
-    if (ctx->pcs && (!v->collateral || !att__dcap_window_contains(v->collateral, ctx->at))) {
-        att_diag fd;
-        att_diag_clear(&fd);
-        rc = att__pcs_fetch(ctx->pcs, ext.fmspc, ATT_TEE_TDX, ca, ctx->at, &v->fetched, &fd);
-        if (rc == ATT_OK)
-            v->collateral = v->fetched;
-        else if (!v->collateral)
-            return att_diag_fail(d, rc, "tdx.collateral.fetch", "fmspc",
-                                 "no collateral for FMSPC %s (TDX, PCK %s CA): fetching it "
-                                 "failed: %s",
-                                 fmspc, ca_name, fd.message);
-    }
-    if (!v->collateral)
-        return att_diag_fail(
-            d, ATT_ENOTFOUND, ctx->store ? "tdx.collateral.missing" : "tdx.collateral.none",
-            "fmspc", "no collateral is configured for FMSPC %s (TDX, PCK %s CA)%s", fmspc, ca_name,
-            ctx->store ? "" : ": start attestd with --collateral or --pcs-url");
-    return ATT_OK;
-}
-
 /* SHA-256(data) == target[0:32], then JSON data parsed. */
 static int bind_data(const att__sgx_data *in, const char *name, const uint8_t *target,
                      const char *target_name, json_t **json, att_diag *d)
@@ -89,7 +54,7 @@ int att__tdx_verify(const att__sgx_request *req, const att__sgx_context *ctx, at
         return att_diag_fail(d, ATT_EUNSUPPORTED, "tdx.tee_type", "quote",
                              "quote: the quote is an SGX enclave quote, not a TD quote (send it "
                              "to /attest/SgxEnclave)");
-    if ((rc = find_collateral(q, ctx, v, d)) != ATT_OK)
+    if ((rc = att__dcap_find_collateral(q, ctx, v, d)) != ATT_OK)
         return rc;
     rc = att__quote_verify(q, v->collateral, ctx->anchors, ctx->n_anchors, ctx->at, &v->result, d);
     if (rc != ATT_OK)
