@@ -17,16 +17,6 @@ vectors=$shared/vectors
 command -v python3 >/dev/null || att_die "python3 is needed"
 att_init
 
-passed=0
-failed=0
-ok() {
-    passed=$((passed + 1))
-    echo "ok - $1"
-}
-nok() {
-    failed=$((failed + 1))
-    echo "FAIL - $1${2:+: $2}"
-}
 
 # body FILE [EXTRA_JSON_MEMBERS]: a request body with the quote in FILE (base64url)
 body() {

@@ -22,24 +22,8 @@ attest=$bindir/attest
 att_init
 scratch=$ATT_TMP
 
-passed=0
-failed=0
-ok() {
-    passed=$((passed + 1))
-    echo "ok - $1"
-}
-nok() {
-    failed=$((failed + 1))
-    echo "FAIL - $1${2:+: $2}"
-}
 
 # run CMD...: runs with a time bound; sets $out (stdout), $err (stderr), $rc.
-run() {
-    rc=0
-    timeout 60 "$@" >"$scratch/out" 2>"$scratch/err" || rc=$?
-    out=$(cat "$scratch/out")
-    err=$(cat "$scratch/err")
-}
 
 # expect NAME RC [STDOUT-SUBSTRING...]; a substring prefixed with "err:" is looked for in
 # stderr instead.

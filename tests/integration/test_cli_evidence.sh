@@ -28,24 +28,8 @@ command -v python3 >/dev/null || att_die "python3 is needed to read the manifest
 att_init
 scratch=$ATT_TMP
 
-passed=0
-failed=0
-ok() {
-    passed=$((passed + 1))
-    echo "ok - $1"
-}
-nok() {
-    failed=$((failed + 1))
-    echo "FAIL - $1${2:+: $2}"
-}
 
 # run CMD...: runs with a time bound; sets $out (stdout), $err (stderr), $rc.
-run() {
-    rc=0
-    timeout 60 "$@" >"$scratch/out" 2>"$scratch/err" || rc=$?
-    out=$(cat "$scratch/out")
-    err=$(cat "$scratch/err")
-}
 
 # field PATH: a value of the JSON on stdout ("verdict", "error.code", "claims.unique_id",
 # "advisory_ids" as a comma-separated list); empty when absent or null.

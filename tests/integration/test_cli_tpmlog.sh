@@ -25,22 +25,6 @@ command -v python3 >/dev/null || att_die "python3 is needed to read the expected
 
 att_init
 scratch=$ATT_TMP
-passed=0
-failed=0
-ok() {
-    passed=$((passed + 1))
-    echo "ok - $1"
-}
-nok() {
-    failed=$((failed + 1))
-    echo "FAIL - $1${2:+: $2}"
-}
-run() {
-    rc=0
-    timeout 60 "$@" >"$scratch/out" 2>"$scratch/err" || rc=$?
-    out=$(cat "$scratch/out")
-    err=$(cat "$scratch/err")
-}
 
 # 1. every log against the summary, in one Python pass over the CLI's JSON output
 for f in "$tpm"/eventlogs/*.bin; do

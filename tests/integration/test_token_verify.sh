@@ -23,16 +23,6 @@ command -v python3 >/dev/null || att_die "python3 is needed to craft tokens"
 att_init
 t=$ATT_TMP
 
-passed=0
-failed=0
-ok() {
-    passed=$((passed + 1))
-    echo "ok - $1"
-}
-nok() {
-    failed=$((failed + 1))
-    echo "FAIL - $1${2:+: $2}"
-}
 
 # verify NAME WANT_RC CHECK [attest token verify args...]: runs the command; the exit code
 # must be WANT_RC and the JSON output's "check" CHECK (or "valid" true when CHECK is "-").

@@ -38,16 +38,6 @@ stop_swtpms() {
 }
 trap 'stop_swtpms; att_cleanup' EXIT
 
-passed=0
-failed=0
-ok() {
-    passed=$((passed + 1))
-    echo "ok - $1"
-}
-nok() {
-    failed=$((failed + 1))
-    echo "FAIL - $1${2:+: $2}"
-}
 
 # ---- the local EK CA and two manufactured TPMs ----
 mkdir -p "$W/ca"

@@ -150,3 +150,26 @@ att_node_deps() {
         cp "$dir/package-lock.json" "$dir/node_modules/.attestd-lock.json"
     fi
 }
+
+# ---- bookkeeping shared by the test scripts ----
+#   ok NAME               counts and prints a passed check
+#   nok NAME [WHY]        counts and prints a failed one
+#   run CMD...            runs CMD (timeout ATT_RUN_TIMEOUT, default 60 s) after att_init:
+#                         exit code in rc, stdout in out, stderr in err (also in
+#                         $ATT_TMP/out and $ATT_TMP/err)
+passed=0
+failed=0
+ok() {
+    passed=$((passed + 1))
+    echo "ok - $1"
+}
+nok() {
+    failed=$((failed + 1))
+    echo "FAIL - $1${2:+: $2}"
+}
+run() {
+    rc=0
+    timeout "${ATT_RUN_TIMEOUT:-60}" "$@" >"$ATT_TMP/out" 2>"$ATT_TMP/err" || rc=$?
+    out=$(cat "$ATT_TMP/out")
+    err=$(cat "$ATT_TMP/err")
+}
