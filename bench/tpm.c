@@ -11,7 +11,17 @@
  * consume, quote verification (AK RSASSA verify, nonce, PCR digest), event-log replay and
  * claims, the default Tpm policy (JmesPath over events), and the RS256 report token.
  * Crypto bound per request: 1 RSA-2048 PSS verify (JWS) + 1 RSA-2048 PKCS#1 verify (AK
- * quote signature) + 1 RSA-2048 sign (the token). Single thread: figures are per core. */
+ * quote signature) + 1 RSA-2048 sign (the token). Single thread: figures are per core.
+ *
+ * `bench_tpm http BASE_URL SECONDS [CONCURRENCY] --ak-key FILE --aik-cert FILE [--pid PID]
+ * [--bound SIGN,VERIFY,CORES]` runs the protocol against a running attestd instead: per
+ * attestation, POST init "aikcert" -> challenge and service_context, then the request built
+ * above over that challenge (a fresh quote by the AK read from --ak-key, its AIK certificate,
+ * a fresh PS256 JWS) -> {"report"}; only 200 answers with a token count. CONCURRENCY threads
+ * (default 4) each keep one libcurl connection alive; keys, the JWK, PCR values and the log's
+ * base64 are made once. It prints attestations/s, latency, attestd's CPU time per
+ * attestation (/proc/PID/stat) and this client's, against 1 AK verify + 1 RSA-2048 sign
+ * (rates from --bound, e.g. openssl speed -multi, else measured here on one core). */
 #include <curl/curl.h>
 #include <jansson.h>
 #include <pthread.h>
