@@ -478,7 +478,7 @@ static struct {
     double start, deadline; /* attestations start before the deadline are timed */
     pthread_barrier_t ready;
     pthread_mutex_t lock;
-    long ok, errors;
+    long errors;
     double *lat, *rt; /* attestation latency, request round trip (seconds) */
     size_t n_lat, cap_lat;
 } H;
@@ -532,8 +532,9 @@ static void http_error(const char *round, long code, const hbuf *b)
 }
 
 /* One attestation: init -> challenge, the request over it -> a report token. Returns 1 when
- * the answer is 200 with a token; *rt gets the request round trip. */
-static int attest_once(CURL *c, hbuf *b, json_t *jwk, double *rt)
+ * the answer is 200 with a token; *rt gets the request round trip; *claims (when not NULL)
+ * the token's payload (new reference, NULL when it does not decode). */
+static int attest_once(CURL *c, hbuf *b, json_t *jwk, double *rt, json_t **claims)
 {
     long code = post(c, H.init_body, b);
     json_t *pl = code == 200 ? answer_payload(b) : NULL;
@@ -562,6 +563,14 @@ static int attest_once(CURL *c, hbuf *b, json_t *jwk, double *rt)
     int ok = d2 && d2 > d1 + 1 && d1 > jwt && d2[1] && !strchr(d2 + 1, '.');
     if (!ok)
         http_error("request", code, b);
+    if (ok && claims) {
+        uint8_t *raw = NULL;
+        size_t rl = 0;
+        *claims = att__b64_decode_alloc(d1 + 1, (size_t)(d2 - d1 - 1), &raw, &rl) == ATT_OK
+                      ? json_loadb((const char *)raw, rl, 0, NULL)
+                      : NULL;
+        free(raw);
+    }
     json_decref(pl);
     return ok;
 }
@@ -585,14 +594,21 @@ static void *client(void *arg)
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
     double rt;
-    /* warm-up (untimed): the connection, and attestd's AK and log caches */
-    if (!attest_once(c, &b, jwk, &rt))
+    /* warm-up (untimed): the connection, and attestd's AK and log caches; its report must
+     * show the whole path: the AIK certificate validated, the log's Secure Boot verdict */
+    json_t *claims = NULL;
+    if (!attest_once(c, &b, jwk, &rt, &claims))
         die("the warm-up attestation failed (see above)", NULL);
+    if (json_object_get(claims, "aikValidated") != json_true() ||
+        json_object_get(claims, "secureBootEnabled") != json_true() ||
+        !json_equal(json_object_get(json_object_get(claims, "cnf"), "jwk"), jwk))
+        die("the warm-up report lacks aikValidated, secureBootEnabled or the request key", NULL);
+    json_decref(claims);
     pthread_barrier_wait(&H.ready);
     pthread_barrier_wait(&H.ready); /* main has read the start time and CPU counters */
     while (now_s() < H.deadline) {
         double t0 = now_s();
-        int ok = attest_once(c, &b, jwk, &rt);
+        int ok = attest_once(c, &b, jwk, &rt, NULL);
         double t = now_s() - t0;
         pthread_mutex_lock(&H.lock);
         if (ok) {
@@ -604,7 +620,6 @@ static void *client(void *arg)
                     die("memory", NULL);
             }
             H.lat[H.n_lat] = t, H.rt[H.n_lat] = rt, H.n_lat++;
-            H.ok++;
         }
         pthread_mutex_unlock(&H.lock);
     }
