@@ -580,7 +580,7 @@ static void *client(void *arg)
     (void)arg;
     CURL *c = curl_easy_init();
     struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
-    /* no "Expect: 100-continue" round trip before the ~110 KB request body */
+    /* no "Expect: 100-continue" round trip before the ~64 KB request body */
     hdr = hdr ? curl_slist_append(hdr, "Expect:") : NULL;
     hbuf b = {0};
     json_t *jwk = json_deep_copy(B.jwk);
