@@ -149,6 +149,33 @@ if [ -x "$bindir/bench_tpm" ]; then
         tee -a "$table" || att_die "bench_tpm failed"
 fi
 
+# TPM attestation over HTTP (bench_tpm http): MAA's TPM protocol end to end, both rounds per
+# attestation (init "aikcert" -> challenge; the request with a fresh quote by a software AK,
+# its AIK certificate from a CA made here and trusted by attestd, 24 PCRs, the 45-event log
+# -> report), 2 client threads per core on keep-alive connections. Crypto bound of one
+# attestation: 1 AK verify + 1 RSA-2048 sign, from the openssl speed -multi rsa2048 run above.
+if [ -x "$bindir/bench_tpm" ]; then
+    verify_all=$(awk -v h="== openssl speed -seconds $ossl_secs -multi $cpus rsa2048" \
+        '$0 == h { s = 1 } s && /^rsa +2048 bits/ { print $NF; found = 1; exit } END { exit !found }' "$raw") ||
+        att_die "cannot find the rsa2048 verify/s of the openssl -multi run"
+    aik=$ATT_TMP/tpm-aik
+    mkdir -p "$aik"
+    { openssl req -x509 -newkey rsa:2048 -nodes -keyout "$aik/ca.key" -out "$aik/ca.pem" -days 2 \
+        -subj /CN=bench-aik-ca -addext basicConstraints=critical,CA:TRUE &&
+        openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$aik/ak.key" &&
+        openssl pkey -in "$aik/ak.key" -pubout -out "$aik/ak.pub" &&
+        openssl x509 -new -subj /CN=bench-aik -force_pubkey "$aik/ak.pub" -CA "$aik/ca.pem" \
+            -CAkey "$aik/ca.key" -days 2 -out "$aik/aik.pem"; } >/dev/null 2>&1 ||
+        att_die "openssl: cannot make the AIK CA, AK and AIK certificate"
+    ATT_LOG_LEVEL=warn att_start_attestd "$bindir" --tpm-aik-ca "$aik/ca.pem"
+    echo "TPM attestation over HTTP: $bindir/bench_tpm http, $((2 * cpus)) connections, ${duration}s..." >&2
+    { echo; ATT_SHARED_DIR=${ATT_SHARED_DIR:-$src/../shared} "$bindir/bench_tpm" http "$ATT_BASE_URL" \
+        "$duration" $((2 * cpus)) --ak-key "$aik/ak.key" --aik-cert "$aik/aik.pem" --pid "$ATT_PID" \
+        --bound "$sign_all,$verify_all,$cpus"; } | tee -a "$table" || att_die "bench_tpm http failed"
+    kill -0 "$ATT_PID" 2>/dev/null || att_die "attestd died during the TPM run over HTTP"
+    att_stop_attestd
+fi
+
 # TPM quote verification in process (bench/tpmquote.c): a real swtpm quote (RSA-2048 AK,
 # 24 PCRs) verified with nonce, qualified signer and pcrDigest, per core, against one RSA-2048
 # verify of the same signature.
