@@ -71,6 +71,7 @@ const att__cert *const *att__tpm_service_aik_anchors(const att__tpm_service *s, 
 typedef enum att__tpm_cache_kind {
     ATT_TPM_CACHE_AK = 0,  /* SHA-256(AK public bytes) -> att__tpm_public */
     ATT_TPM_CACHE_LOG = 1, /* SHA-256(TCG log bytes) -> parsed log and its claims */
+    ATT_TPM_CACHE_AIK = 2, /* SHA-256(AIK cert || SHA-256(AK public)) -> verified window */
     ATT_TPM_CACHE_KINDS
 } att__tpm_cache_kind;
 /* The object cached under key, or NULL. */

@@ -76,6 +76,32 @@ out:
     return rc;
 }
 
+/* A verified AIK certificate of an AK: the chain to the configured anchors held, and the
+ * certificate's key is the AK's, for any time within [from, until] (the intersection of the
+ * certificate's and the anchors' validity). */
+typedef struct aik_verdict {
+    int64_t from, until;
+} aik_verdict;
+
+/* The window in which a verification of cert against anchors at one time holds at any
+ * other; 0 when it cannot be told. */
+static int verdict_window(const att__cert *cert, const att__cert *const *anchors, size_t na,
+                          aik_verdict *w)
+{
+    if (att__cert_validity(cert, &w->from, &w->until) != ATT_OK)
+        return 0;
+    for (size_t i = 0; i < na; i++) {
+        int64_t nb, na_;
+        if (att__cert_validity(anchors[i], &nb, &na_) != ATT_OK)
+            return 0;
+        if (nb > w->from)
+            w->from = nb;
+        if (na_ < w->until)
+            w->until = na_;
+    }
+    return w->from <= w->until;
+}
+
 static void free_public(void *p)
 {
     att__tpm_public_clear(p);
@@ -172,7 +198,21 @@ int att__tpm_verify_quote(att__tpm_service *s, const att__tpm_request *r, const 
         const att__cert *const *anchors = att__tpm_service_aik_anchors(s, &na);
         att_diag sub;
         att_diag_clear(&sub);
-        if ((rc = att__cert_from_der(r->aik_cert, r->aik_cert_len, &cert)) != ATT_OK)
+        /* A certificate verified for this AK before, inside the window that verification
+         * holds for: no X.509 parse or chain walk per request. */
+        uint8_t vk[32];
+        att__hash_ctx *vh = NULL;
+        int have_vk = att__hash_new(ATT_HASH_SHA256, &vh) == ATT_OK &&
+                      att__hash_update(vh, r->aik_cert, r->aik_cert_len) == ATT_OK &&
+                      att__hash_update(vh, akh, sizeof(akh)) == ATT_OK &&
+                      att__hash_final(vh, vk) == ATT_OK;
+        att__hash_free(vh);
+        const aik_verdict *hit = have_vk ? att__tpm_cache_get(s, ATT_TPM_CACHE_AIK, vk) : NULL;
+        if (hit && now >= hit->from && now <= hit->until) {
+            q->aik_validated = 1;
+            q->binding = "aik_cert";
+            rc = ATT_OK;
+        } else if ((rc = att__cert_from_der(r->aik_cert, r->aik_cert_len, &cert)) != ATT_OK)
             att_diag_fail(&sub, rc, "tpm.aik.cert", "current_attestation.aik_cert",
                           "aik_cert is not a DER X.509 certificate");
         else if (na == 0)
@@ -196,8 +236,20 @@ int att__tpm_verify_quote(att__tpm_service *s, const att__tpm_request *r, const 
                           sub.message);
             goto out;
         }
-        q->aik_validated = rc == ATT_OK;
-        q->binding = "aik_cert";
+        if (!hit || now < hit->from || now > hit->until) {
+            q->aik_validated = rc == ATT_OK;
+            q->binding = "aik_cert";
+            aik_verdict w;
+            if (rc == ATT_OK && have_vk && !hit && verdict_window(cert, anchors, na, &w)) {
+                aik_verdict *keep = malloc(sizeof(*keep));
+                if (keep) {
+                    *keep = w;
+                    if (att__tpm_cache_put(s, ATT_TPM_CACHE_AIK, vk, keep, sizeof(*keep), free) !=
+                        keep)
+                        free(keep); /* another thread was first, or the cache is full */
+                }
+            }
+        }
         rc = ATT_OK;
     } else if (require_valid_aik_cert) {
         rc = att_diag_fail(d, ATT_EINVAL, "tpm.aik.missing", "current_attestation.aik_cert",

@@ -17,17 +17,18 @@ int att__reqjson_parse(const char *body, size_t n, json_t **out, att_diag *d)
     if (n == 0)
         return att_diag_fail(d, ATT_EPARSE, "request.body.empty", "body",
                              "request body is empty; a JSON document is required");
-    if (!att__json_depth_ok(body, n, ATT_MAX_JSON_DEPTH, &where))
-        return att_diag_fail(d, ATT_ELIMIT, "request.body.depth", "body",
-                             "request body JSON nests deeper than %u levels (at byte %zu)",
-                             ATT_MAX_JSON_DEPTH, where);
-    /* The common case (ASCII, integers, short escapes) fast; everything else, errors
-     * included, by jansson (core/json.h). */
+    /* The common case (ASCII, integers, short escapes) fast: the fast reader bounds the
+     * nesting itself (ATT_MAX_JSON_DEPTH). Everything it declines, errors included, goes to
+     * jansson after the depth pre-scan (jansson recurses per level) (core/json.h). */
     json_t *v = att__json_load_fast(body, n);
     if (v) {
         *out = v;
         return ATT_OK;
     }
+    if (!att__json_depth_ok(body, n, ATT_MAX_JSON_DEPTH, &where))
+        return att_diag_fail(d, ATT_ELIMIT, "request.body.depth", "body",
+                             "request body JSON nests deeper than %u levels (at byte %zu)",
+                             ATT_MAX_JSON_DEPTH, where);
     json_error_t err;
     v = json_loadb(body, n, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &err);
     if (!v)

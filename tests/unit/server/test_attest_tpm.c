@@ -4,6 +4,9 @@
 #include "testutil.h"
 
 #include <jansson.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -435,6 +438,132 @@ static void quote_checks(void **state)
     att__tpm_service_free(s);
 }
 
+/* An X.509 certificate for key k, signed by ca_key (a self-signed CA when ca is NULL),
+ * valid [nb, na] (epoch seconds). */
+static X509 *make_cert(EVP_PKEY *k, EVP_PKEY *ca_key, X509 *ca, const char *cn, int64_t nb,
+                       int64_t na)
+{
+    X509 *x = X509_new();
+    assert_non_null(x);
+    X509_set_version(x, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), ca ? 2 : 1);
+    ASN1_TIME_set(X509_getm_notBefore(x), (time_t)nb);
+    ASN1_TIME_set(X509_getm_notAfter(x), (time_t)na);
+    X509_NAME *name = X509_get_subject_name(x);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
+    X509_set_issuer_name(x, ca ? X509_get_subject_name(ca) : name);
+    X509_set_pubkey(x, k);
+    X509V3_CTX v3;
+    X509V3_set_ctx(&v3, ca ? ca : x, x, NULL, NULL, 0);
+    X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &v3, NID_basic_constraints,
+                                              ca ? "critical,CA:FALSE" : "critical,CA:TRUE");
+    X509_add_ext(x, ext, -1);
+    X509_EXTENSION_free(ext);
+    ext = X509V3_EXT_conf_nid(NULL, &v3, NID_key_usage,
+                              ca ? "critical,digitalSignature" : "critical,keyCertSign,cRLSign");
+    X509_add_ext(x, ext, -1);
+    X509_EXTENSION_free(ext);
+    assert_true(X509_sign(x, ca_key, EVP_sha256()) > 0);
+    return x;
+}
+
+/* aikcert mode: an AIK certificate is verified once per (certificate, AK) and the verdict
+ * reused only inside the window the verification holds for; another AK presenting the same
+ * certificate is still a foreign AK. */
+static void aik_certificate_verdict_cache(void **state)
+{
+    (void)state;
+    att_diag d;
+    soft_tpm t, other;
+    soft_tpm_init(&t);
+    soft_tpm_init(&other);
+    EVP_PKEY *ca_key = NULL;
+    assert_int_equal(att__rsa_generate(2048, &ca_key), ATT_OK);
+    X509 *ca = make_cert(ca_key, ca_key, NULL, "Test AIK CA", 500, 100000);
+    X509 *leaf = make_cert(t.ak, ca_key, ca, "Test AIK", 1000, 5000);
+    char dir[400], ca_path[512];
+    snprintf(dir, sizeof(dir), "%s", tu_tmpdir());
+    snprintf(ca_path, sizeof(ca_path), "%s/aik-ca.pem", dir);
+    FILE *f = fopen(ca_path, "w");
+    assert_non_null(f);
+    PEM_write_X509(f, ca);
+    fclose(f);
+    unsigned char *der = NULL;
+    int dl = i2d_X509(leaf, &der);
+    assert_true(dl > 0);
+
+    att__tpm_service *s = NULL;
+    assert_int_equal(att__tpm_service_new("", ca_path, 0, &s, &d), ATT_OK);
+    att__tpm_context c = sample(1000);
+    c.mode = ATT_TPM_MODE_AIKCERT;
+    static const char jwk[] = "{\"e\":\"AQAB\",\"kty\":\"RSA\",\"n\":\"xyz\"}";
+    uint8_t nonce[32], zero = 0;
+    att__hash_ctx *h;
+    assert_int_equal(att__hash_new(ATT_HASH_SHA256, &h), ATT_OK);
+    att__hash_update(h, jwk, strlen(jwk));
+    att__hash_update(h, &zero, 1);
+    att__hash_update(h, c.challenge, ATT_TPM_CHALLENGE_LEN);
+    att__hash_final(h, nonce);
+    att__hash_free(h);
+    uint8_t att[512], sig[512];
+    size_t al, sl;
+    soft_quote(&t, nonce, att, &al, sig, &sl);
+    att__tpm_pcr_value vals[24];
+    for (int i = 0; i < 24; i++)
+        vals[i] = (att__tpm_pcr_value){
+            .alg = 0x000b, .index = (unsigned)i, .digest = t.pcrs[i], .len = 32};
+    att__tpm_request r;
+    memset(&r, 0, sizeof(r));
+    r.jwk_text = jwk;
+    r.quote_hash_alg = 0x000b;
+    r.challenge = c.challenge;
+    r.challenge_len = ATT_TPM_CHALLENGE_LEN;
+    r.quote = att, r.quote_len = al, r.signature = sig, r.signature_len = sl;
+    r.aik_pub = t.pub, r.aik_pub_len = t.pub_len;
+    r.aik_cert = der, r.aik_cert_len = (size_t)dl;
+    r.pcrs = vals, r.n_pcrs = 24;
+
+    /* verified, then kept under SHA-256(certificate || SHA-256(AK public)) */
+    att__tpm_quoted q;
+    att_diag_clear(&d);
+    assert_int_equal(att__tpm_verify_quote(s, &r, &c, 1, 0xffffff, 1100, &q, &d), ATT_OK);
+    assert_true(q.aik_validated);
+    assert_string_equal(q.binding, "aik_cert");
+    uint8_t akh[32], key[32];
+    att__hash(ATT_HASH_SHA256, t.pub, t.pub_len, akh);
+    assert_int_equal(att__hash_new(ATT_HASH_SHA256, &h), ATT_OK);
+    att__hash_update(h, der, (size_t)dl);
+    att__hash_update(h, akh, 32);
+    att__hash_final(h, key);
+    att__hash_free(h);
+    assert_non_null(att__tpm_cache_get(s, ATT_TPM_CACHE_AIK, key));
+    att_diag_clear(&d);
+    assert_int_equal(att__tpm_verify_quote(s, &r, &c, 1, 0xffffff, 4000, &q, &d), ATT_OK);
+    assert_true(q.aik_validated);
+
+    /* after the certificate's notAfter the verdict does not count: verified again, refused */
+    att_diag_clear(&d);
+    assert_int_not_equal(att__tpm_verify_quote(s, &r, &c, 1, 0xffffff, 6000, &q, &d), ATT_OK);
+    assert_non_null(strstr(d.message, "require_valid_aik_cert"));
+
+    /* another TPM's AK with this certificate: a foreign AK, cached verdict or not */
+    soft_quote(&other, nonce, att, &al, sig, &sl);
+    r.quote_len = al, r.signature_len = sl;
+    r.aik_pub = other.pub, r.aik_pub_len = other.pub_len;
+    att_diag_clear(&d);
+    assert_int_equal(att__tpm_verify_quote(s, &r, &c, 0, 0xffffff, 1100, &q, &d), ATT_EMISMATCH);
+    assert_non_null(strstr(d.message, "foreign AK"));
+
+    OPENSSL_free(der);
+    X509_free(leaf);
+    X509_free(ca);
+    EVP_PKEY_free(ca_key);
+    att__pkey_free(t.ak);
+    att__pkey_free(other.ak);
+    att__tpm_service_free(s);
+    tu_rmtree(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -443,6 +572,7 @@ int main(void)
         cmocka_unit_test(message_envelope),
         cmocka_unit_test(request_jws),
         cmocka_unit_test(quote_checks),
+        cmocka_unit_test(aik_certificate_verdict_cache),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
