@@ -163,10 +163,12 @@ int att__pkey_from_spki_der(const uint8_t *der, size_t n, att__pkey **out)
     return rc;
 }
 
-/* Builds a key of `type` ("EC", "RSA") from params; the public key is then checked (the
- * quick check: an EC point on its curve, an RSA modulus and exponent of sane form; the full
- * check would also run a Miller-Rabin test on the modulus, milliseconds per key, and the
- * point-order multiplication, for keys that only ever verify signatures). */
+/* Builds a key of `type` ("EC", "RSA") from params. An EC key then gets OpenSSL's quick
+ * public check (the point on its curve; the full check adds a point-order multiplication).
+ * An RSA key gets none: OpenSSL's check, quick or not, runs a Miller-Rabin test on the
+ * modulus (milliseconds per key, on every request that carries a key); the caller has
+ * checked the modulus size and parity and the exponent, and these keys only verify
+ * signatures. */
 static int key_fromdata(const char *type, OSSL_PARAM *params, att__pkey **out)
 {
     EVP_PKEY *k = NULL;
@@ -179,7 +181,7 @@ static int key_fromdata(const char *type, OSSL_PARAM *params, att__pkey **out)
     else if (EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_PUBLIC_KEY, params) != 1)
         rc = ATT_EINVAL; /* e.g. an EC point that is not on the curve */
     EVP_PKEY_CTX_free(ctx);
-    if (rc == ATT_OK) {
+    if (rc == ATT_OK && strcmp(type, "EC") == 0) {
         ctx = EVP_PKEY_CTX_new_from_pkey(NULL, k, NULL);
         if (!ctx)
             rc = ATT_ENOMEM;

@@ -69,7 +69,7 @@ const att__cert *const *att__tpm_service_aik_anchors(const att__tpm_service *s, 
 #define ATT_TPM_CACHE_SLOTS 16384u
 #define ATT_TPM_CACHE_BYTES (64u * 1024u * 1024u)
 typedef enum att__tpm_cache_kind {
-    ATT_TPM_CACHE_AK = 0,  /* SHA-256(AK public bytes) -> att__tpm_public */
+    ATT_TPM_CACHE_AK = 0,  /* SHA-256(AK public bytes) -> its att__tpm_public and aikPubHash */
     ATT_TPM_CACHE_LOG = 1, /* SHA-256(TCG log bytes) -> parsed log and its claims */
     ATT_TPM_CACHE_AIK = 2, /* SHA-256(AIK cert || SHA-256(AK public)) -> verified window */
     ATT_TPM_CACHE_KINDS

@@ -96,66 +96,6 @@ int att__tpm_message_parse(const json_t *body, json_t **payload, int *kind, att_
     return ATT_OK;
 }
 
-/* DER header (tag + definite length) into p; returns its size. */
-static size_t der_hdr(uint8_t *p, uint8_t tag, size_t len)
-{
-    p[0] = tag;
-    if (len < 0x80) {
-        p[1] = (uint8_t)len;
-        return 2;
-    }
-    if (len < 0x100) {
-        p[1] = 0x81;
-        p[2] = (uint8_t)len;
-        return 3;
-    }
-    p[1] = 0x82;
-    p[2] = (uint8_t)(len >> 8);
-    p[3] = (uint8_t)len;
-    return 4;
-}
-
-/* A DER INTEGER of an unsigned big-endian number (leading zeros dropped, 0x00 added when
- * the top bit is set) into p; returns its size. */
-static size_t der_uint(uint8_t *p, const uint8_t *v, size_t n)
-{
-    while (n > 1 && v[0] == 0)
-        v++, n--;
-    int pad = n > 0 && (v[0] & 0x80);
-    size_t h = der_hdr(p, 0x02, n + (size_t)pad);
-    if (pad)
-        p[h++] = 0;
-    memcpy(p + h, v, n);
-    return h + n;
-}
-
-/* The SubjectPublicKeyInfo of an RSA key from its modulus and exponent. The key goes in
- * through DER rather than att__pkey_rsa_from_ne, whose EVP_PKEY_public_check runs a
- * Miller-Rabin test on the modulus (milliseconds per request); a bad modulus here can only
- * make the signature check fail. out needs nl + el + 64 bytes. */
-static size_t rsa_spki(const uint8_t *n, size_t nl, const uint8_t *e, size_t el, uint8_t *out)
-{
-    static const uint8_t alg[] = {0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
-                                  0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00};
-    uint8_t ints[1100];
-    size_t il = der_uint(ints, n, nl);
-    il += der_uint(ints + il, e, el);
-    uint8_t seq[1110];
-    size_t sl = der_hdr(seq, 0x30, il);
-    memcpy(seq + sl, ints, il);
-    sl += il;
-    uint8_t bits[1120];
-    size_t bl = der_hdr(bits, 0x03, sl + 1);
-    bits[bl++] = 0;
-    memcpy(bits + bl, seq, sl);
-    bl += sl;
-    size_t o = der_hdr(out, 0x30, sizeof(alg) + bl);
-    memcpy(out + o, alg, sizeof(alg));
-    o += sizeof(alg);
-    memcpy(out + o, bits, bl);
-    return o + bl;
-}
-
 /* The RSA public key of a JWK {"kty":"RSA","n","e"}. */
 static int jwk_key(const json_t *jwk, const char *field, att__pkey **out, att_diag *d)
 {
@@ -173,11 +113,8 @@ static int jwk_key(const json_t *jwk, const char *field, att__pkey **out, att_di
         rc = att__b64_decode_alloc(e, strlen(e), &eb, &el);
     if (rc == ATT_OK && (nl < 128 || nl > 1024 || el == 0 || el > 8))
         rc = ATT_EINVAL; /* RSA-1024 to RSA-8192 */
-    if (rc == ATT_OK) {
-        uint8_t der[1024 + 8 + 64];
-        size_t dl = rsa_spki(nb, nl, eb, el, der);
-        rc = att__pkey_from_spki_der(der, dl, out);
-    }
+    if (rc == ATT_OK)
+        rc = att__pkey_rsa_from_ne(nb, nl, eb, el, out);
     free(nb);
     free(eb);
     if (rc != ATT_OK)

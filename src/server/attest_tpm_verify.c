@@ -102,10 +102,43 @@ static int verdict_window(const att__cert *cert, const att__cert *const *anchors
     return w->from <= w->until;
 }
 
-static void free_public(void *p)
+/* An AK as the cache keeps it: the parsed public and its aikPubHash claim (base64
+ * SHA-256 of the DER SubjectPublicKeyInfo), both computed once per distinct AK. */
+typedef struct cached_ak {
+    att__tpm_public pub; /* first: the cache's free function gets this struct */
+    char pub_hash[48];
+} cached_ak;
+
+static void free_cached_ak(void *p)
 {
-    att__tpm_public_clear(p);
+    att__tpm_public_clear(&((cached_ak *)p)->pub);
     free(p);
+}
+
+/* Parses the AK public bytes and hashes its key into a new cached_ak. */
+static int ak_load(const uint8_t *bytes, size_t n, cached_ak **out, att_diag *d)
+{
+    cached_ak *a = calloc(1, sizeof(*a));
+    if (!a)
+        return att_diag_fail(d, ATT_ENOMEM, "request.memory", "aik_pub", "out of memory");
+    int rc = att__tpm_public_parse(bytes, n, ATT_TPM_PUBLIC_AUTO, &a->pub, d);
+    if (rc == ATT_OK) {
+        uint8_t *der = NULL, h[32];
+        size_t derlen = 0;
+        if ((rc = att__pkey_public_der(a->pub.key, &der, &derlen)) == ATT_OK)
+            rc = att__hash(ATT_HASH_SHA256, der, derlen, h);
+        free(der);
+        if (rc != ATT_OK)
+            att_diag_fail(d, rc, "tpm.ak.hash", "aik_pub", "cannot hash the AK public key");
+        else
+            att__b64_encode(h, 32, ATT_B64_STD, a->pub_hash);
+    }
+    if (rc != ATT_OK) {
+        free_cached_ak(a);
+        return rc;
+    }
+    *out = a;
+    return ATT_OK;
 }
 
 /* The quote's nonce: H_alg(jwk_text || 0x00 || challenge) (maa.md §1.6 key binding). */
@@ -142,7 +175,8 @@ int att__tpm_verify_quote(att__tpm_service *s, const att__tpm_request *r, const 
 {
     memset(q, 0, sizeof(*q));
     const att__tpm_public *akp = NULL;
-    att__tpm_public *fresh = NULL; /* parsed here and not (or not yet) owned by the cache */
+    const cached_ak *ak = NULL;
+    cached_ak *fresh = NULL; /* parsed here and not (or not yet) owned by the cache */
     att__tpm_pcrs *pcrs = calloc(1, sizeof(*pcrs));
     att__tpm_quote_result *res = calloc(1, sizeof(*res));
     att__cert *cert = NULL;
@@ -160,25 +194,21 @@ int att__tpm_verify_quote(att__tpm_service *s, const att__tpm_request *r, const 
                            "service_context");
         goto out;
     }
-    /* The AK public, parsed once per distinct AK (building the RSA key checks the modulus,
-     * which costs milliseconds): the cache keeps it for the service's lifetime. */
+    /* The AK public and its aikPubHash, made once per distinct AK: the cache keeps them
+     * for the service's lifetime. */
     uint8_t akh[32];
     att__hash(ATT_HASH_SHA256, r->aik_pub, r->aik_pub_len, akh);
-    akp = att__tpm_cache_get(s, ATT_TPM_CACHE_AK, akh);
-    if (!akp) {
-        if (!(fresh = calloc(1, sizeof(*fresh)))) {
-            rc = att_diag_fail(d, ATT_ENOMEM, "request.memory", "aik_pub", "out of memory");
+    ak = att__tpm_cache_get(s, ATT_TPM_CACHE_AK, akh);
+    if (!ak) {
+        if ((rc = ak_load(r->aik_pub, r->aik_pub_len, &fresh, d)) != ATT_OK)
             goto out;
-        }
-        if ((rc = att__tpm_public_parse(r->aik_pub, r->aik_pub_len, ATT_TPM_PUBLIC_AUTO, fresh,
-                                        d)) != ATT_OK)
-            goto out;
-        const void *cached =
-            att__tpm_cache_put(s, ATT_TPM_CACHE_AK, akh, fresh, sizeof(*fresh) + 1024, free_public);
-        akp = cached ? cached : fresh;
+        const void *cached = att__tpm_cache_put(s, ATT_TPM_CACHE_AK, akh, fresh,
+                                                sizeof(*fresh) + 1024, free_cached_ak);
+        ak = cached ? cached : fresh;
         if (cached == fresh)
             fresh = NULL;
     }
+    akp = &ak->pub;
     /* AK binding. */
     if (c->mode == ATT_TPM_MODE_EKCERT) {
         if (akp->name_len != c->ak_name_len || memcmp(akp->name, c->ak_name, akp->name_len) != 0) {
@@ -320,23 +350,11 @@ int att__tpm_verify_quote(att__tpm_service *s, const att__tpm_request *r, const 
         }
         q->n_banks++;
     }
-    uint8_t *der = NULL;
-    size_t derlen = 0;
-    uint8_t h[32];
-    if ((rc = att__pkey_public_der(akp->key, &der, &derlen)) == ATT_OK)
-        rc = att__hash(ATT_HASH_SHA256, der, derlen, h);
-    free(der);
-    if (rc != ATT_OK) {
-        att_diag_fail(d, rc, "tpm.ak.hash", "aik_pub", "cannot hash the AK public key");
-        goto out;
-    }
-    att__b64_encode(h, 32, ATT_B64_STD, q->aik_pub_hash);
+    memcpy(q->aik_pub_hash, ak->pub_hash, sizeof(q->aik_pub_hash));
 out:
     att__cert_free(cert);
-    if (fresh) {
-        att__tpm_public_clear(fresh);
-        free(fresh);
-    }
+    if (fresh)
+        free_cached_ak(fresh);
     free(pcrs);
     free(res);
     return rc;
