@@ -254,11 +254,10 @@ size_t att__pck_cache_count(void)
 }
 
 /* ---- attestation keys ----
- * Importing a raw P-256 point (att__pkey_ec_from_raw: EVP_PKEY_fromdata plus
- * EVP_PKEY_public_check, whose order check is a scalar multiplication) costs more than the
- * ECDSA verification it serves. A QE keeps its attestation key for many quotes, so the
- * imported key is kept under the SHA-256 of its 64 bytes, valid for all time; only keys
- * that imported successfully are stored. */
+ * Importing a raw P-256 point (att__pkey_ec_from_raw: EVP_PKEY_fromdata plus the
+ * on-curve check) costs a good part of the ECDSA verification it serves. A QE keeps its attestation
+ * key for many quotes, so the imported key is kept under the SHA-256 of its 64 bytes, valid for all
+ * time; only keys that imported successfully are stored. */
 
 static int ak_key(const uint8_t xy[64], uint8_t key[32])
 {
