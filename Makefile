@@ -6,6 +6,10 @@ JOBS       ?= $(shell nproc)
 MAKEFLAGS  += --no-print-directory
 DATA_DIR   ?= ./data
 ATTESTD_ARGS ?=
+# `make run` is ready to attest real hardware: collateral an attestation needs and the
+# configuration lacks is fetched (verified, then cached in the data directory) from Intel
+# PCS for SGX/TDX and from AMD KDS for SEV-SNP. RUN_FETCH= turns that off.
+RUN_FETCH  ?= --pcs-url https://api.trustedservices.intel.com --kds-url https://kdsintf.amd.com
 
 .PHONY: all deps deps-test build run test unit integration sanitize fuzz-smoke lint bench clean
 
@@ -22,7 +26,7 @@ build: deps
 	@cmake --build $(BUILD) -j $(JOBS)
 
 run: build
-	$(BUILD)/bin/attestd --data-dir $(DATA_DIR) $(ATTESTD_ARGS)
+	$(BUILD)/bin/attestd --data-dir $(DATA_DIR) $(RUN_FETCH) $(ATTESTD_ARGS)
 
 # The whole suite: lint, unit + integration tests, the same unit tests under ASan+UBSan,
 # and a short run of every fuzz target.
