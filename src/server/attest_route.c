@@ -21,6 +21,13 @@ void att__attest_reject(att__req *r, att__att_type t, int rc, const att_diag *d)
         att__respond_diag(r, rc, d);
         return;
     }
+    /* On this path only the collateral fetchers (PCS, KDS) fail with I/O errors: the
+     * upstream service or the cache is unavailable, not the evidence wrong. */
+    if (rc == ATT_EIO) {
+        att__respond_error(r, 503, "ServiceUnavailable", "%s",
+                           d->message[0] ? d->message : att_strerror(rc));
+        return;
+    }
     att__respond_error(r, 400, "InvalidParameter", "%s",
                        d->message[0] ? d->message : att_strerror(rc));
 }

@@ -134,7 +134,8 @@ int att__attest_policy_pick(att__req *r, att__att_type t, const char *draft, siz
                             att__attest_policy *ap);
 void att__attest_policy_release(att__attest_policy *ap);
 /* Responds to a failed evidence check: 400 InvalidParameter with d's message, except
- * resource exhaustion and internal faults (maa.md §1.12). Logs the rejection. */
+ * resource exhaustion and internal faults (maa.md §1.12) and collateral that could not be
+ * fetched (503 ServiceUnavailable). Logs the rejection. */
 void att__attest_reject(att__req *r, att__att_type t, int rc, const att_diag *d);
 /* Evaluates ap over the incoming claims. Returns 1 when permitted; otherwise has responded
  * (400 PolicyEvaluationError with the explanation). */

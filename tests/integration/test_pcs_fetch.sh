@@ -76,8 +76,8 @@ mkdir -m 0700 "$data"
 ATT_PID=$!
 for _ in $(seq 1 100); do curl -fsS -o /dev/null "$ATT_BASE_URL/healthz" 2>/dev/null && break; sleep 0.1; done
 code=$(attest)
-check "no cache and no PCS: 400 naming the failed fetch" \
-    bash -c "[ '$code' = 400 ] && grep -q 'fetching it failed' '$ATT_TMP/out' && grep -q InvalidParameter '$ATT_TMP/out'"
+check "no cache and no PCS: 503 naming the failed fetch" \
+    bash -c "[ '$code' = 503 ] && grep -q 'fetching it failed' '$ATT_TMP/out' && grep -q ServiceUnavailable '$ATT_TMP/out'"
 att_stop_attestd
 
 echo "$passed passed, $failed failed"
