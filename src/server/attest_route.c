@@ -90,6 +90,21 @@ int att__attest_policy_eval(att__req *r, const att__attest_policy *ap, const att
     return rc == ATT_OK;
 }
 
+int64_t att__attest_time(const att__req *r)
+{
+    return r->app->verification_time ? r->app->verification_time : att__now();
+}
+
+void att__attest_dcap_context(const att__req *r, att__sgx_context *ctx)
+{
+    const att__app *app = r->app;
+    *ctx = (att__sgx_context){.store = app->collateral,
+                              .pcs = app->pcs,
+                              .anchors = app->anchors,
+                              .n_anchors = app->n_anchors,
+                              .at = att__attest_time(r)};
+}
+
 void att__attest_respond(att__req *r, const att__attest_policy *ap, const json_t *claims)
 {
     if (!claims)
@@ -114,12 +129,8 @@ void att__attest_sgx_handle(att__req *r, att__att_type t, const json_t *body)
     att__attest_policy ap;
     if (!att__attest_policy_pick(r, t, req.draft_policy, req.draft_policy_len, &ap))
         return;
-    att__app *app = r->app;
-    att__sgx_context ctx = {.store = app->collateral,
-                            .pcs = app->pcs,
-                            .anchors = app->anchors,
-                            .n_anchors = app->n_anchors,
-                            .at = app->verification_time ? app->verification_time : att__now()};
+    att__sgx_context ctx;
+    att__attest_dcap_context(r, &ctx);
     att__sgx_verified v;
     rc = att__sgx_verify(&req, &ctx, att__policy_prog_config(ap.prog)->sgx_tcbidentifier, &v, &d);
     if (rc != ATT_OK) {

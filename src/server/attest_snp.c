@@ -253,7 +253,7 @@ void att__attest_snp_handle(att__req *r, const json_t *body)
     att__snp_context ctx = {.pool = app->snp_certs,
                             .kds = app->kds,
                             .product = (att__snp_product)app->snp_product,
-                            .at = app->verification_time ? app->verification_time : att__now()};
+                            .at = att__attest_time(r)};
     att__snp_verified v;
     rc = att__snp_verify_request(&req, &ctx, &v, &d);
     if (rc != ATT_OK) {

@@ -171,12 +171,8 @@ void att__attest_tdx_handle(att__req *r, const json_t *body)
     att__attest_policy ap;
     if (!att__attest_policy_pick(r, t, req.draft_policy, req.draft_policy_len, &ap))
         return;
-    att__app *app = r->app;
-    att__sgx_context ctx = {.store = app->collateral,
-                            .pcs = app->pcs,
-                            .anchors = app->anchors,
-                            .n_anchors = app->n_anchors,
-                            .at = app->verification_time ? app->verification_time : att__now()};
+    att__sgx_context ctx;
+    att__attest_dcap_context(r, &ctx);
     att__sgx_verified v;
     rc = att__tdx_verify(&req, &ctx, &v, &d);
     if (rc != ATT_OK) {

@@ -141,6 +141,13 @@ void att__attest_reject(att__req *r, att__att_type t, int rc, const att_diag *d)
  * (400 PolicyEvaluationError with the explanation). */
 int att__attest_policy_eval(att__req *r, const att__attest_policy *ap, const att__claimset *in,
                             att__policy_result *res);
+/* The time evidence and collateral are judged at: --verification-time when set (replays),
+ * else now. */
+int64_t att__attest_time(const att__req *r);
+/* The DCAP verification context (collateral store, PCS fetcher, Intel roots, time) of r's
+ * server, for SGX, OE and TDX quotes. */
+struct att__sgx_context;
+void att__attest_dcap_context(const att__req *r, struct att__sgx_context *ctx);
 /* Answers the attestation token for claims (NULL: out of memory), unsecured for a draft. */
 void att__attest_respond(att__req *r, const att__attest_policy *ap, const json_t *claims);
 
