@@ -10,44 +10,12 @@
 #include <string.h>
 #include <time.h>
 
+#define BENCH_NAME "bench_sgx"
+#include "bench.h"
 #include "collateral/dcap.h"
 #include "core/timeutil.h"
 #include "crypto/crypto.h"
 #include "evidence/sgx/quote.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what, const att_diag *d)
-{
-    fprintf(stderr, "bench_sgx: %s: %s\n", what, d && d->message[0] ? d->message : "failed");
-    exit(1);
-}
-
-static char *read_file(const char *dir, const char *rel, size_t *n)
-{
-    char path[4096];
-    snprintf(path, sizeof(path), "%s/%s", dir, rel);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "bench_sgx: cannot open %s (set ATT_SHARED_DIR)\n", path);
-        exit(1);
-    }
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *p = malloc((size_t)len + 1);
-    if (!p || fread(p, 1, (size_t)len, f) != (size_t)len)
-        exit(1);
-    fclose(f);
-    p[len] = 0;
-    *n = (size_t)len;
-    return p;
-}
 
 /* State shared by the timed operations. */
 static struct {
@@ -68,14 +36,14 @@ static void op_verify(void)
     att_diag_clear(&dd);
     if (att__quote_parse(B.quote, B.qn, &qq, &dd) != ATT_OK ||
         att__quote_verify(&qq, B.col, B.anchors, 1, B.at, &rr, &dd) != ATT_OK)
-        die("verify", &dd);
+        bench_die("verify", &dd);
 }
 
 static void op_ecdsa(void)
 {
     if (att__ecdsa_verify_raw(B.ak, ATT_HASH_SHA256, B.q->signed_region, B.q->signed_len,
                               B.q->signature, 64) != ATT_OK)
-        die("ecdsa", NULL);
+        bench_die("ecdsa", NULL);
 }
 
 static void op_rsa(void)
@@ -83,23 +51,11 @@ static void op_rsa(void)
     uint8_t *sig;
     size_t sl;
     if (att__rsa_pkcs1_sign(B.rsa, ATT_HASH_SHA256, "header.payload", 14, &sig, &sl) != ATT_OK)
-        die("rsa sign", NULL);
+        bench_die("rsa sign", NULL);
     free(sig);
 }
 
 /* Runs op for about secs seconds; returns operations per second. */
-static double rate(double secs, void (*op)(void))
-{
-    double t0 = now_s(), t;
-    long ops = 0;
-    do {
-        for (int k = 0; k < 16; k++)
-            op();
-        ops += 16;
-        t = now_s() - t0;
-    } while (t < secs);
-    return (double)ops / t;
-}
 
 int main(int argc, char **argv)
 {
@@ -111,19 +67,19 @@ int main(int argc, char **argv)
     att_diag_clear(&d);
 
     size_t n;
-    char *root_pem = read_file(shared, "vectors/intel-root/Intel_SGX_RootCA.pem", &n);
+    char *root_pem = bench_read_file(shared, "vectors/intel-root/Intel_SGX_RootCA.pem", &n);
     att__cert *root;
     if (att__cert_from_pem(root_pem, n, &root) != ATT_OK)
-        die("Intel root", NULL);
+        bench_die("Intel root", NULL);
     const att__cert *anchors[] = {root};
     char *coll_json =
-        read_file(shared, "vectors/normalized-collateral/sgx-v3_phala-dcap-qvl.json", &n);
+        bench_read_file(shared, "vectors/normalized-collateral/sgx-v3_phala-dcap-qvl.json", &n);
     att__dcap_collateral *col;
     if (att__dcap_collateral_load_json(coll_json, n, anchors, 1, &col, &d) != ATT_OK)
-        die("collateral", &d);
+        bench_die("collateral", &d);
     size_t qn;
     uint8_t *quote =
-        (uint8_t *)read_file(shared, "vectors/sgx-v3/phala-dcap-qvl/sgx_quote.bin", &qn);
+        (uint8_t *)bench_read_file(shared, "vectors/sgx-v3/phala-dcap-qvl/sgx_quote.bin", &qn);
     int64_t at;
     att__time_parse("2025-06-20T00:00:00Z", &at);
 
@@ -132,7 +88,7 @@ int main(int argc, char **argv)
     att__quote_result r;
     if (att__quote_parse(quote, qn, &q, &d) != ATT_OK ||
         att__quote_verify(&q, col, anchors, 1, at, &r, &d) != ATT_OK)
-        die("verify", &d);
+        bench_die("verify", &d);
 
     B.quote = quote;
     B.qn = qn;
@@ -140,19 +96,19 @@ int main(int argc, char **argv)
     B.anchors = anchors;
     B.at = at;
     B.q = &q;
-    double verify_rate = rate(secs, op_verify);
+    double verify_rate = bench_rate(secs, 16, op_verify);
 
     /* The crypto bound: the two P-256 verifications of this very quote, and an RSA-2048 sign. */
     att__pkey *ak = NULL;
     if (att__pkey_ec_from_raw(ATT_KEY_EC_P256, q.attest_key, 64, &ak) != ATT_OK)
-        die("attestation key", NULL);
+        bench_die("attestation key", NULL);
     B.ak = ak;
-    double ecdsa_rate = rate(secs, op_ecdsa);
+    double ecdsa_rate = bench_rate(secs, 16, op_ecdsa);
     att__pkey *rsa;
     if (att__rsa_generate(2048, &rsa) != ATT_OK)
-        die("rsa keygen", NULL);
+        bench_die("rsa keygen", NULL);
     B.rsa = rsa;
-    double rsa_rate = rate(secs, op_rsa);
+    double rsa_rate = bench_rate(secs, 16, op_rsa);
     double bound = 1.0 / (2.0 / ecdsa_rate + 1.0 / rsa_rate);
     double verify_bound = ecdsa_rate / 2.0;
 

@@ -11,42 +11,10 @@
 #include <string.h>
 #include <time.h>
 
+#define BENCH_NAME "bench_snp"
+#include "bench.h"
 #include "crypto/crypto.h"
 #include "evidence/snp/snp.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what, const att_diag *d)
-{
-    fprintf(stderr, "bench_snp: %s: %s\n", what, d && d->message[0] ? d->message : "failed");
-    exit(1);
-}
-
-static char *read_file(const char *dir, const char *rel, size_t *n)
-{
-    char path[4096];
-    snprintf(path, sizeof(path), "%s/%s", dir, rel);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "bench_snp: cannot open %s (set ATT_SHARED_DIR)\n", path);
-        exit(1);
-    }
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *p = malloc((size_t)len + 1);
-    if (!p || fread(p, 1, (size_t)len, f) != (size_t)len)
-        exit(1);
-    fclose(f);
-    p[len] = 0;
-    *n = (size_t)len;
-    return p;
-}
 
 static struct {
     const uint8_t *rep;
@@ -67,7 +35,7 @@ static void op_verify(void)
     att__snp_verify_opts o = {.chain_bytes = B.chain, .chain_bytes_len = B.cn, .at = B.at};
     if (att__snp_report_parse(B.rep, B.rn, &r, &d) != ATT_OK ||
         att__snp_verify(&r, &o, &res, &d) != ATT_OK)
-        die("verify", &d);
+        bench_die("verify", &d);
 }
 
 static void op_cold(void)
@@ -80,7 +48,7 @@ static void op_ecdsa(void)
 {
     if (att__ecdsa_verify_raw_le(B.vcek, ATT_HASH_SHA384, B.rep, ATT_SNP_SIGNED_SIZE, B.r->sig_r,
                                  B.r->sig_s, 72) != ATT_OK)
-        die("ecdsa", NULL);
+        bench_die("ecdsa", NULL);
 }
 
 static void op_rsa(void)
@@ -88,21 +56,8 @@ static void op_rsa(void)
     uint8_t *sig;
     size_t sl;
     if (att__rsa_pkcs1_sign(B.rsa, ATT_HASH_SHA256, "header.payload", 14, &sig, &sl) != ATT_OK)
-        die("rsa sign", NULL);
+        bench_die("rsa sign", NULL);
     free(sig);
-}
-
-static double rate(double secs, void (*op)(void))
-{
-    double t0 = now_s(), t;
-    long ops = 0;
-    do {
-        for (int k = 0; k < 8; k++)
-            op();
-        ops += 8;
-        t = now_s() - t0;
-    } while (t < secs);
-    return (double)ops / t;
 }
 
 int main(int argc, char **argv)
@@ -114,8 +69,8 @@ int main(int argc, char **argv)
     att_diag d;
     att_diag_clear(&d);
     size_t rn, cn;
-    char *rep = read_file(shared, "vectors/maa/azure-samples/sevsnp/snp_report.bin", &rn);
-    char *chain = read_file(shared, "vectors/maa/azure-samples/sevsnp/vcek_chain.pem", &cn);
+    char *rep = bench_read_file(shared, "vectors/maa/azure-samples/sevsnp/snp_report.bin", &rn);
+    char *chain = bench_read_file(shared, "vectors/maa/azure-samples/sevsnp/vcek_chain.pem", &cn);
     B.rep = (const uint8_t *)rep;
     B.rn = rn;
     B.chain = chain;
@@ -126,26 +81,26 @@ int main(int argc, char **argv)
     att__snp_result res;
     att__snp_verify_opts o = {.chain_bytes = chain, .chain_bytes_len = cn, .at = B.at};
     if (att__snp_report_parse(B.rep, rn, &r, &d) != ATT_OK || att__snp_verify(&r, &o, &res, &d))
-        die("verify", &d);
+        bench_die("verify", &d);
     B.r = &r;
     att__cert *vcek = NULL;
     if (att__cert_from_pem(chain, cn, &vcek) != ATT_OK || att__cert_pubkey(vcek, &B.vcek) != ATT_OK)
-        die("vcek", NULL);
+        bench_die("vcek", NULL);
     if (att__rsa_generate(2048, &B.rsa) != ATT_OK)
-        die("rsa keygen", NULL);
+        bench_die("rsa keygen", NULL);
     /* Interleaved short rounds, best of each: on a shared host the load changes during the
      * run, and measuring one operation after the other would compare different loads. */
     double warm = 0, cold = 0, ecdsa = 0, rsa = 0;
     int rounds = secs < 1 ? 1 : (int)(secs * 2);
     for (int i = 0; i < rounds; i++) {
         double x;
-        if ((x = rate(0.25, op_verify)) > warm)
+        if ((x = bench_rate(0.25, 8, op_verify)) > warm)
             warm = x;
-        if ((x = rate(0.25, op_ecdsa)) > ecdsa)
+        if ((x = bench_rate(0.25, 8, op_ecdsa)) > ecdsa)
             ecdsa = x;
-        if ((x = rate(0.25, op_rsa)) > rsa)
+        if ((x = bench_rate(0.25, 8, op_rsa)) > rsa)
             rsa = x;
-        if ((x = rate(0.15, op_cold)) > cold)
+        if ((x = bench_rate(0.15, 8, op_cold)) > cold)
             cold = x;
     }
     att__snp_cache_clear();

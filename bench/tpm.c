@@ -32,6 +32,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#define BENCH_NAME "bench_tpm"
+#include "bench.h"
 #include "core/arena.h"
 #include "core/codec.h"
 #include "core/json.h"
@@ -45,39 +47,6 @@
 #include "token/token.h"
 
 #define BATCH 64
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what, const att_diag *d)
-{
-    fprintf(stderr, "bench_tpm: %s: %s\n", what, d && d->message[0] ? d->message : "failed");
-    exit(1);
-}
-
-static uint8_t *read_file(const char *dir, const char *rel, size_t *n)
-{
-    char path[4096];
-    snprintf(path, sizeof(path), "%s/%s", dir, rel);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "bench_tpm: cannot open %s (set ATT_SHARED_DIR)\n", path);
-        exit(1);
-    }
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *p = malloc((size_t)len + 1);
-    if (!p || fread(p, 1, (size_t)len, f) != (size_t)len)
-        exit(1);
-    fclose(f);
-    *n = (size_t)len;
-    return p;
-}
 
 static uint8_t *be(uint8_t *p, uint64_t v, int n)
 {
@@ -141,7 +110,7 @@ static void make_quote(const uint8_t nonce[32], uint8_t *att, size_t *att_len, u
     uint8_t *s = NULL;
     size_t sl = 0;
     if (att__rsa_pkcs1_sign(B.ak, ATT_HASH_SHA256, att, *att_len, &s, &sl) != ATT_OK)
-        die("AK sign", NULL);
+        bench_die("AK sign", NULL);
     uint8_t *q = sig;
     q = be(q, 0x0014, 2);
     q = be(q, 0x000b, 2);
@@ -195,7 +164,7 @@ static char *build_request(const uint8_t *challenge, const char *sc, const char 
     uint8_t *js;
     size_t jl;
     if (att__rsa_pss_sign(B.rk, ATT_HASH_SHA256, si, strlen(si), &js, &jl) != ATT_OK)
-        die("JWS sign", NULL);
+        bench_die("JWS sign", NULL);
     char *jb = b64u(js, jl);
     size_t m = strlen(si) + strlen(jb) + 2;
     char *jws = malloc(m);
@@ -231,7 +200,7 @@ static char *prepare(void)
     c.ak_name_len = sizeof(B.ak_name);
     const char *sc;
     if (att__tpm_context_seal(B.svc, &c, &a, &sc, &d) != ATT_OK)
-        die("seal", &d);
+        bench_die("seal", &d);
     char *out = build_request(c.challenge, sc, NULL, B.jwk);
     att__arena_free(&a);
     return out;
@@ -259,7 +228,7 @@ static void op_attest(void)
     att__tpm_context c;
     att__tpm_quoted *q = calloc(1, sizeof(*q));
     const att__policy_config *cfg = att__policy_prog_config(B.prog);
-    double t0 = now_s();
+    double t0 = bench_now();
     /* the body as the server reads it (routes.c: att__reqjson_parse) */
     if (att__reqjson_parse(text, strlen(text), &body, &d) != ATT_OK ||
         att__tpm_message_parse(body, &payload, &kind, &d) != ATT_OK ||
@@ -267,18 +236,18 @@ static void op_attest(void)
         att__tpm_context_open(B.svc, req.service_context, req.service_context_len, time(NULL), &c,
                               &d) != ATT_OK ||
         att__tpm_context_consume(B.svc, &c, time(NULL), &d) != ATT_OK)
-        die("request", &d);
-    double t1 = now_s();
+        bench_die("request", &d);
+    double t1 = bench_now();
     if (att__tpm_verify_quote(B.svc, &req, &c, 0, cfg->required_pcr_mask, time(NULL), q, &d) !=
         ATT_OK)
-        die("quote", &d);
-    double t2 = now_s();
+        bench_die("quote", &d);
+    double t2 = bench_now();
     json_t *claims =
         json_pack("{s:b,s:s}", "aikValidated", q->aik_validated, "aikPubHash", q->aik_pub_hash);
     const char *events = NULL;
     size_t events_len = 0;
     if (att__tpm_log_claims(B.svc, &req, q, claims, &events, &events_len, &d) != ATT_OK)
-        die("log claims", &d);
+        bench_die("log claims", &d);
     att__claimset in;
     att__claims_init(&in, &a);
     const char *k;
@@ -292,23 +261,23 @@ static void op_attest(void)
         else if (!json_is_integer(v))
             att__claims_add_json(&in, k, v, NULL, 0);
     }
-    double t3 = now_s();
+    double t3 = bench_now();
     if (events) {
         att__claims_add_stringn(&in, "events", events, events_len, NULL);
         att__claims_add_stringn(&in, "bootEvents", events, events_len, NULL);
     }
     att__policy_result res;
     if (att__policy_eval(B.prog, &in, &a, &res, &d) != ATT_OK)
-        die("policy", &d);
-    double t4 = now_s();
+        bench_die("policy", &d);
+    double t4 = bench_now();
     json_t *tok = att__claims_token_json(&res.outgoing);
     if (json_object_get(tok, "secureBootEnabled") != json_true())
-        die("secureBootEnabled is not true", NULL);
+        bench_die("secureBootEnabled is not true", NULL);
     json_object_set_new(tok, "cnf", json_pack("{s:O}", "jwk", req.jwk));
     char *jwt = NULL;
     if (att__token_issue(B.ti, ATT_TOKEN_ATTESTATION, tok, time(NULL), &jwt) != ATT_OK)
-        die("token", NULL);
-    double t5 = now_s();
+        bench_die("token", NULL);
+    double t5 = bench_now();
     phase[0] += t1 - t0, phase[1] += t2 - t1, phase[2] += t3 - t2, phase[3] += t4 - t3,
         phase[4] += t5 - t4;
     timed_ops++;
@@ -326,14 +295,14 @@ static void op_pss_verify(void)
 {
     if (att__rsa_pss_verify(B.rk, ATT_HASH_SHA256, "header.payload", 14, B.jws_sig, B.jws_sig_len,
                             -2) != ATT_OK)
-        die("pss verify", NULL);
+        bench_die("pss verify", NULL);
 }
 
 static void op_pkcs1_verify(void)
 {
     if (att__rsa_pkcs1_verify(B.ak, ATT_HASH_SHA256, "header.payload", 14, B.quote_sig,
                               B.quote_sig_len) != ATT_OK)
-        die("pkcs1 verify", NULL);
+        bench_die("pkcs1 verify", NULL);
 }
 
 static void op_rsa_sign(void)
@@ -341,23 +310,11 @@ static void op_rsa_sign(void)
     uint8_t *sig;
     size_t sl;
     if (att__rsa_pkcs1_sign(B.rsa, ATT_HASH_SHA256, "header.payload", 14, &sig, &sl) != ATT_OK)
-        die("rsa sign", NULL);
+        bench_die("rsa sign", NULL);
     free(sig);
 }
 
 /* Runs op for about secs seconds; returns operations per second. */
-static double rate(double secs, void (*op)(void))
-{
-    double t0 = now_s(), t;
-    long ops = 0;
-    do {
-        for (int k = 0; k < 16; k++)
-            op();
-        ops += 16;
-        t = now_s() - t0;
-    } while (t < secs);
-    return (double)ops / t;
-}
 
 /* Timed batches of op_attest: prepare BATCH requests (untimed), then time them. */
 static double attest_rate(double secs)
@@ -368,10 +325,10 @@ static double attest_rate(double secs)
         for (int i = 0; i < BATCH; i++)
             B.requests[i] = prepare();
         B.next = 0;
-        double t0 = now_s();
+        double t0 = bench_now();
         for (int i = 0; i < BATCH; i++)
             op_attest();
-        spent += now_s() - t0;
+        spent += bench_now() - t0;
         ops += BATCH;
         for (int i = 0; i < BATCH; i++)
             free(B.requests[i]);
@@ -389,14 +346,14 @@ static void setup_client(const char *shared, const char *ak_file)
     if (ak_file ? att__pkey_read_pem_file(ak_file, &B.ak) != ATT_OK ||
                       att__pkey_type(B.ak) != ATT_KEY_RSA || att__pkey_bits(B.ak) != 2048
                 : att__rsa_generate(2048, &B.ak) != ATT_OK)
-        die(ak_file ? "the AK key file (an RSA-2048 private key PEM)" : "keygen", NULL);
+        bench_die(ak_file ? "the AK key file (an RSA-2048 private key PEM)" : "keygen", NULL);
     if (att__rsa_generate(2048, &B.rk) != ATT_OK)
-        die("keygen", NULL);
+        bench_die("keygen", NULL);
     uint8_t *n, *e;
     size_t nl, el;
     att__pkey_rsa_ne(B.ak, &n, &nl, &e, &el);
     if (el != 3 || memcmp(e, "\x01\x00\x01", 3) != 0)
-        die("the AK's public exponent is not 65537", NULL);
+        bench_die("the AK's public exponent is not 65537", NULL);
     uint8_t *p = B.ak_pub + 2, *t = p;
     p = be(p, 0x0001, 2);
     p = be(p, 0x000b, 2);
@@ -423,12 +380,13 @@ static void setup_client(const char *shared, const char *ak_file)
     free(ns), free(es), free(n), free(e);
     /* PCRs: the log replayed in SHA-256 (PCRs it never touches keep their reset values). */
     size_t ln;
-    uint8_t *log = read_file(shared, "vectors/tpm/eventlogs/gotpmtools__cos-85-amd-sev.bin", &ln);
+    uint8_t *log =
+        bench_read_file(shared, "vectors/tpm/eventlogs/gotpmtools__cos-85-amd-sev.bin", &ln);
     att__evlog *ev;
     att__pcr_bank bank;
     if (att__evlog_parse(log, ln, &ev, &d) != ATT_OK ||
         att__evlog_replay(ev, ATT_TPM_ALG_SHA256, &bank, &d) != ATT_OK)
-        die("event log", &d);
+        bench_die("event log", &d);
     for (int i = 0; i < 24; i++)
         memcpy(B.pcrs[i], bank.pcr[i], 32);
     att__evlog_free(ev);
@@ -552,9 +510,9 @@ static int attest_once(CURL *c, hbuf *b, json_t *jwk, double *rt, json_t **claim
     char *req = build_request(chb, sc, H.aik_cert_b64, jwk);
     free(chb);
     json_decref(pl);
-    double t0 = now_s();
+    double t0 = bench_now();
     code = post(c, req, b);
-    *rt = now_s() - t0;
+    *rt = bench_now() - t0;
     free(req);
     pl = code == 200 ? answer_payload(b) : NULL;
     const char *jwt = json_string_value(json_object_get(pl, "report"));
@@ -585,7 +543,7 @@ static void *client(void *arg)
     hbuf b = {0};
     json_t *jwk = json_deep_copy(B.jwk);
     if (!c || !hdr || !jwk)
-        die("curl or memory", NULL);
+        bench_die("curl or memory", NULL);
     curl_easy_setopt(c, CURLOPT_URL, H.url);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
@@ -598,18 +556,19 @@ static void *client(void *arg)
      * show the whole path: the AIK certificate validated, the log's Secure Boot verdict */
     json_t *claims = NULL;
     if (!attest_once(c, &b, jwk, &rt, &claims))
-        die("the warm-up attestation failed (see above)", NULL);
+        bench_die("the warm-up attestation failed (see above)", NULL);
     if (json_object_get(claims, "aikValidated") != json_true() ||
         json_object_get(claims, "secureBootEnabled") != json_true() ||
         !json_equal(json_object_get(json_object_get(claims, "cnf"), "jwk"), jwk))
-        die("the warm-up report lacks aikValidated, secureBootEnabled or the request key", NULL);
+        bench_die("the warm-up report lacks aikValidated, secureBootEnabled or the request key",
+                  NULL);
     json_decref(claims);
     pthread_barrier_wait(&H.ready);
     pthread_barrier_wait(&H.ready); /* main has read the start time and CPU counters */
-    while (now_s() < H.deadline) {
-        double t0 = now_s();
+    while (bench_now() < H.deadline) {
+        double t0 = bench_now();
         int ok = attest_once(c, &b, jwk, &rt, NULL);
-        double t = now_s() - t0;
+        double t = bench_now() - t0;
         pthread_mutex_lock(&H.lock);
         if (ok) {
             if (H.n_lat == H.cap_lat) {
@@ -617,7 +576,7 @@ static void *client(void *arg)
                 H.lat = realloc(H.lat, H.cap_lat * sizeof(double));
                 H.rt = realloc(H.rt, H.cap_lat * sizeof(double));
                 if (!H.lat || !H.rt)
-                    die("memory", NULL);
+                    bench_die("memory", NULL);
             }
             H.lat[H.n_lat] = t, H.rt[H.n_lat] = rt, H.n_lat++;
         }
@@ -723,7 +682,7 @@ static int http_main(const char *shared, int argc, char **argv)
     size_t derl;
     if (att__cert_read_file(cert_file, &cert) != ATT_OK ||
         att__cert_der(cert, &der, &derl) != ATT_OK)
-        die("the AIK certificate file", NULL);
+        bench_die("the AIK certificate file", NULL);
     H.aik_cert_b64 = b64u(der, derl);
     free(der);
     att__cert_free(cert);
@@ -739,26 +698,26 @@ static int http_main(const char *shared, int argc, char **argv)
     pthread_t *th = calloc((size_t)conc, sizeof(*th));
     for (long i = 0; i < conc; i++)
         if (!th || pthread_create(&th[i], NULL, client, NULL) != 0)
-            die("threads", NULL);
+            bench_die("threads", NULL);
     pthread_barrier_wait(&H.ready); /* every client has attested once */
     double cpu0 = pid ? proc_cpu(pid) : 0, me0 = self_cpu();
-    H.start = now_s();
+    H.start = bench_now();
     H.deadline = H.start + secs;
     pthread_barrier_wait(&H.ready);
     for (long i = 0; i < conc; i++)
         pthread_join(th[i], NULL);
-    double wall = now_s() - H.start;
+    double wall = bench_now() - H.start;
     double cpu1 = pid ? proc_cpu(pid) : 0, me1 = self_cpu();
     free(th);
     if (pid && (cpu0 < 0 || cpu1 < 0))
-        die("cannot read /proc/PID/stat of attestd", NULL);
+        bench_die("cannot read /proc/PID/stat of attestd", NULL);
 
     size_t n = H.n_lat;
     printf("bench_tpm http (%ld connections, %.0f s): init \"aikcert\" + request (AIK certificate, "
            "quote over 24 PCRs, 45-event TCG log) -> report, default Tpm policy\n",
            conc, secs);
     if (n == 0)
-        die("no attestation completed", NULL);
+        bench_die("no attestation completed", NULL);
     qsort(H.lat, n, sizeof(double), cmp_double);
     qsort(H.rt, n, sizeof(double), cmp_double);
     double rps = (double)n / wall;
@@ -774,10 +733,10 @@ static int http_main(const char *shared, int argc, char **argv)
     if (!bound_arg) {
         if (att__rsa_pkcs1_sign(B.ak, ATT_HASH_SHA256, "header.payload", 14, &B.quote_sig,
                                 &B.quote_sig_len) != ATT_OK)
-            die("AK sign", NULL);
+            bench_die("AK sign", NULL);
         B.rsa = B.ak; /* op_rsa_sign signs with it */
-        b_verify = rate(1.0, op_pkcs1_verify);
-        b_sign = rate(1.0, op_rsa_sign);
+        b_verify = bench_rate(1.0, 16, op_pkcs1_verify);
+        b_sign = bench_rate(1.0, 16, op_rsa_sign);
         b_cores = 1;
         src = "measured here on one core";
     }
@@ -815,20 +774,20 @@ int main(int argc, char **argv)
     att_diag d;
     att_diag_clear(&d);
     if (att__tpm_service_new("", "", 3600, &B.svc, &d) != ATT_OK)
-        die("service", &d);
+        bench_die("service", &d);
     if (att__rsa_generate(2048, &B.rsa) != ATT_OK)
-        die("keygen", NULL);
+        bench_die("keygen", NULL);
     setup_client(shared, NULL);
     /* The default Tpm policy and a token issuer. */
     const char *pol = att__default_policy_text(ATT_TYPE_TPM);
     if (att__policy_compile(pol, strlen(pol), &B.prog, &d) != ATT_OK)
-        die("policy", &d);
+        bench_die("policy", &d);
     att__cert *cert;
     att__signer *signer;
     if (att__cert_self_signed(B.rsa, "http://127.0.0.1:1", 0, 4102444800, &cert) != ATT_OK ||
         att__signer_new(&B.rsa, 1, &signer) != ATT_OK ||
         att__token_issuer_new(signer, "http://127.0.0.1:1", &cert, &B.ti) != ATT_OK)
-        die("token issuer", NULL);
+        bench_die("token issuer", NULL);
     /* Crypto-bound operands. */
     uint8_t att[512], sig[512];
     size_t al, sl;
@@ -839,9 +798,9 @@ int main(int argc, char **argv)
                         &B.quote_sig_len);
 
     double attest = attest_rate(secs);
-    double pss = rate(secs / 2, op_pss_verify);
-    double pk = rate(secs / 2, op_pkcs1_verify);
-    double sign = rate(secs / 2, op_rsa_sign);
+    double pss = bench_rate(secs / 2, 16, op_pss_verify);
+    double pk = bench_rate(secs / 2, 16, op_pkcs1_verify);
+    double sign = bench_rate(secs / 2, 16, op_rsa_sign);
     double bound = 1.0 / (1.0 / pss + 1.0 / pk + 1.0 / sign);
     printf("bench_tpm (one core): request = JWS + context + quote (24 PCRs) + %s + default "
            "policy + token\n",

@@ -13,45 +13,13 @@
 #include <string.h>
 #include <time.h>
 
+#define BENCH_NAME "bench_tpmquote"
+#include "bench.h"
 #include "core/codec.h"
 #include "crypto/crypto.h"
 #include "evidence/tpm/quote.h"
 
 #define DIR "vectors/tpm/quotes/swtpm-ubuntu2104-ima/"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what, const att_diag *d)
-{
-    fprintf(stderr, "bench_tpmquote: %s: %s\n", what, d && d->message[0] ? d->message : "failed");
-    exit(1);
-}
-
-static uint8_t *read_file(const char *dir, const char *rel, size_t *n)
-{
-    char path[4096];
-    snprintf(path, sizeof(path), "%s/%s", dir, rel);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "bench_tpmquote: cannot open %s (set ATT_SHARED_DIR)\n", path);
-        exit(1);
-    }
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *p = malloc((size_t)len + 1);
-    if (!p || fread(p, 1, (size_t)len, f) != (size_t)len)
-        exit(1);
-    fclose(f);
-    p[len] = 0;
-    *n = (size_t)len;
-    return p;
-}
 
 /* tpm2-tools "values" PCR file (host-endian C structs): TPML_PCR_SELECTION (u32 count +
  * 16 x {u16 hash, u8 sizeofSelect, u8 select[4], u8 pad}), u32 N, N x TPML_DIGEST (u32 count +
@@ -60,12 +28,12 @@ static void load_pcrs(const uint8_t *b, size_t n, att__tpm_pcrs *out)
 {
     att__tpm_pcrs_init(out);
     if (n < 132 + 4)
-        die("quote.pcrs", NULL);
+        bench_die("quote.pcrs", NULL);
     uint32_t count, ndig;
     memcpy(&count, b, 4);
     memcpy(&ndig, b + 132, 4);
     if (count > 16 || (size_t)ndig > (n - 136) / 532)
-        die("quote.pcrs", NULL);
+        bench_die("quote.pcrs", NULL);
     size_t dig = 0, slot = 0;
     for (uint32_t s = 0; s < count; s++) {
         const uint8_t *e = b + 4 + 8 * s;
@@ -75,12 +43,12 @@ static void load_pcrs(const uint8_t *b, size_t n, att__tpm_pcrs *out)
             if (!(e[3 + i / 8] & (1u << (i % 8))))
                 continue;
             if (dig >= ndig)
-                die("quote.pcrs", NULL);
+                bench_die("quote.pcrs", NULL);
             const uint8_t *l = b + 136 + 532 * dig;
             uint16_t sz;
             memcpy(&sz, l + 4 + 66 * slot, 2);
             if (sz > 64 || att__tpm_pcrs_set(out, alg, i, l + 4 + 66 * slot + 2, sz) != ATT_OK)
-                die("quote.pcrs", NULL);
+                bench_die("quote.pcrs", NULL);
             if (++slot == 8) {
                 slot = 0;
                 dig++;
@@ -105,7 +73,7 @@ static void op_verify(void)
     att_diag_clear(&d);
     if (att__tpm_quote_verify(B.msg, B.mn, B.sig, B.sn, B.ak, B.nonce, B.nn, B.pcrs, B.opts, &r,
                               &d) != ATT_OK)
-        die("verify", &d);
+        bench_die("verify", &d);
 }
 
 static void op_verify_nopcrs(void)
@@ -115,27 +83,14 @@ static void op_verify_nopcrs(void)
     att_diag_clear(&d);
     if (att__tpm_quote_verify(B.msg, B.mn, B.sig, B.sn, B.ak, B.nonce, B.nn, NULL, B.opts, &r,
                               &d) != ATT_OK)
-        die("verify", &d);
+        bench_die("verify", &d);
 }
 
 static void op_rsa(void)
 {
     if (att__rsa_pkcs1_verify(B.ak->key, ATT_HASH_SHA256, B.msg, B.mn, B.parsed->sig,
                               B.parsed->sig_len) != ATT_OK)
-        die("rsa verify", NULL);
-}
-
-static double rate(double secs, void (*op)(void))
-{
-    double t0 = now_s(), t;
-    long ops = 0;
-    do {
-        for (int k = 0; k < 16; k++)
-            op();
-        ops += 16;
-        t = now_s() - t0;
-    } while (t < secs);
-    return (double)ops / t;
+        bench_die("rsa verify", NULL);
 }
 
 int main(int argc, char **argv)
@@ -149,32 +104,32 @@ int main(int argc, char **argv)
     att_diag_clear(&d);
 
     size_t n, mn, sn, pn, nn;
-    uint8_t *akb = read_file(shared, DIR "ak.pub", &n);
-    uint8_t *msg = read_file(shared, DIR "quote.msg", &mn);
-    uint8_t *sig = read_file(shared, DIR "quote.sig", &sn);
-    uint8_t *pcrf = read_file(shared, DIR "quote.pcrs", &pn);
-    char *nonce_hex = (char *)read_file(shared, DIR "nonce.hex", &nn);
+    uint8_t *akb = bench_read_file(shared, DIR "ak.pub", &n);
+    uint8_t *msg = bench_read_file(shared, DIR "quote.msg", &mn);
+    uint8_t *sig = bench_read_file(shared, DIR "quote.sig", &sn);
+    uint8_t *pcrf = bench_read_file(shared, DIR "quote.pcrs", &pn);
+    char *nonce_hex = (char *)bench_read_file(shared, DIR "nonce.hex", &nn);
     while (nn && (nonce_hex[nn - 1] == '\n' || nonce_hex[nn - 1] == '\r'))
         nn--;
     uint8_t nonce[64];
     size_t nonce_len = 0;
     if (att__hex_decode(nonce_hex, nn, nonce, &nonce_len) != ATT_OK)
-        die("nonce.hex", NULL);
+        bench_die("nonce.hex", NULL);
 
     att__tpm_public ak, ek;
     if (att__tpm_public_parse(akb, n, ATT_TPM_PUBLIC_AUTO, &ak, &d) != ATT_OK)
-        die("ak.pub", &d);
+        bench_die("ak.pub", &d);
     size_t en;
-    uint8_t *ekb = read_file(shared, DIR "ek.pub", &en);
+    uint8_t *ekb = bench_read_file(shared, DIR "ek.pub", &en);
     if (att__tpm_public_parse(ekb, en, ATT_TPM_PUBLIC_AUTO, &ek, &d) != ATT_OK)
-        die("ek.pub", &d);
+        bench_die("ek.pub", &d);
     /* the AK is a child of the EK: qualifiedSigner = QN(EK) || Name(AK) hashed */
     uint8_t h[4], ek_qn[ATT_TPM_NAME_MAX];
     size_t ek_qn_len;
     att__tpm_hierarchy_qn(ATT_TPM_RH_ENDORSEMENT, h);
     if (att__tpm_qualified_name(ek.name_alg, h, 4, ek.name, ek.name_len, ek_qn, &ek_qn_len) !=
         ATT_OK)
-        die("QN(EK)", NULL);
+        bench_die("QN(EK)", NULL);
     att__tpm_pcrs pcrs;
     load_pcrs(pcrf, pn, &pcrs);
     att__tpm_quote_opts o;
@@ -185,9 +140,9 @@ int main(int argc, char **argv)
 
     att__tpm_quote_result r;
     if (att__tpm_quote_verify(msg, mn, sig, sn, &ak, nonce, nonce_len, &pcrs, &o, &r, &d) != ATT_OK)
-        die("verify", &d);
+        bench_die("verify", &d);
     if (!r.pcrs_checked || !r.signer_checked)
-        die("verify did not check PCRs and the signer", NULL);
+        bench_die("verify did not check PCRs and the signer", NULL);
     B.msg = msg;
     B.mn = mn;
     B.sig = sig;
@@ -202,8 +157,8 @@ int main(int argc, char **argv)
      * round, so that the bound and the verification see the same interference. */
     double v = 0, v0 = 0, rsa = 0;
     for (int round = 0; round < 10; round++) {
-        double x = rate(secs / 30, op_rsa), y = rate(secs / 30, op_verify),
-               z = rate(secs / 30, op_verify_nopcrs);
+        double x = bench_rate(secs / 30, 16, op_rsa), y = bench_rate(secs / 30, 16, op_verify),
+               z = bench_rate(secs / 30, 16, op_verify_nopcrs);
         rsa = x > rsa ? x : rsa;
         v = y > v ? y : v;
         v0 = z > v0 ? z : v0;
