@@ -337,6 +337,41 @@ static void soft_quote(const soft_tpm *t, const uint8_t nonce[32], uint8_t *att,
     free(s);
 }
 
+/* A request of soft TPM t answering context c: the quote over H(jwk || 0 || challenge), its
+ * signature, and the 24 SHA-256 PCR values; r points into the struct. */
+typedef struct soft_request {
+    uint8_t nonce[32], att[512], sig[512];
+    att__tpm_pcr_value vals[24];
+    att__tpm_request r;
+} soft_request;
+
+static void soft_request_init(soft_request *sr, const soft_tpm *t, const att__tpm_context *c)
+{
+    static const char jwk[] = "{\"e\":\"AQAB\",\"kty\":\"RSA\",\"n\":\"xyz\"}";
+    uint8_t zero = 0;
+    att__hash_ctx *h;
+    assert_int_equal(att__hash_new(ATT_HASH_SHA256, &h), ATT_OK);
+    att__hash_update(h, jwk, strlen(jwk));
+    att__hash_update(h, &zero, 1);
+    att__hash_update(h, c->challenge, ATT_TPM_CHALLENGE_LEN);
+    att__hash_final(h, sr->nonce);
+    att__hash_free(h);
+    size_t al, sl;
+    soft_quote(t, sr->nonce, sr->att, &al, sr->sig, &sl);
+    for (int i = 0; i < 24; i++)
+        sr->vals[i] = (att__tpm_pcr_value){
+            .alg = 0x000b, .index = (unsigned)i, .digest = t->pcrs[i], .len = 32};
+    att__tpm_request *r = &sr->r;
+    memset(r, 0, sizeof(*r));
+    r->jwk_text = jwk;
+    r->quote_hash_alg = 0x000b;
+    r->challenge = c->challenge;
+    r->challenge_len = ATT_TPM_CHALLENGE_LEN;
+    r->quote = sr->att, r->quote_len = al, r->signature = sr->sig, r->signature_len = sl;
+    r->aik_pub = t->pub, r->aik_pub_len = t->pub_len;
+    r->pcrs = sr->vals, r->n_pcrs = 24;
+}
+
 static void quote_checks(void **state)
 {
     (void)state;
@@ -349,32 +384,12 @@ static void quote_checks(void **state)
     att__tpm_context c = sample(1000);
     memcpy(c.ak_name, t.name, 34);
     c.ak_name_len = 34;
-    static const char jwk[] = "{\"e\":\"AQAB\",\"kty\":\"RSA\",\"n\":\"xyz\"}";
-    uint8_t nonce[32], zero = 0;
-    att__hash_ctx *h;
-    assert_int_equal(att__hash_new(ATT_HASH_SHA256, &h), ATT_OK);
-    att__hash_update(h, jwk, strlen(jwk));
-    att__hash_update(h, &zero, 1);
-    att__hash_update(h, c.challenge, ATT_TPM_CHALLENGE_LEN);
-    att__hash_final(h, nonce);
-    att__hash_free(h);
-
-    uint8_t att[512], sig[512];
-    size_t al, sl;
-    soft_quote(&t, nonce, att, &al, sig, &sl);
-    att__tpm_pcr_value vals[24];
-    for (int i = 0; i < 24; i++)
-        vals[i] = (att__tpm_pcr_value){
-            .alg = 0x000b, .index = (unsigned)i, .digest = t.pcrs[i], .len = 32};
-    att__tpm_request r;
-    memset(&r, 0, sizeof(r));
-    r.jwk_text = jwk;
-    r.quote_hash_alg = 0x000b;
-    r.challenge = c.challenge;
-    r.challenge_len = ATT_TPM_CHALLENGE_LEN;
-    r.quote = att, r.quote_len = al, r.signature = sig, r.signature_len = sl;
-    r.aik_pub = t.pub, r.aik_pub_len = t.pub_len;
-    r.pcrs = vals, r.n_pcrs = 24;
+    soft_request sr;
+    soft_request_init(&sr, &t, &c);
+    uint8_t *nonce = sr.nonce, *att = sr.att, *sig = sr.sig;
+    size_t al = sr.r.quote_len, sl = sr.r.signature_len;
+    att__tpm_pcr_value *vals = sr.vals;
+    att__tpm_request r = sr.r;
     att__tpm_quoted q;
     att_diag_clear(&d);
     assert_int_equal(att__tpm_verify_quote(s, &r, &c, 1, 0xffffff, 1100, &q, &d), ATT_OK);
@@ -496,32 +511,11 @@ static void aik_certificate_verdict_cache(void **state)
     assert_int_equal(att__tpm_service_new("", ca_path, 0, &s, &d), ATT_OK);
     att__tpm_context c = sample(1000);
     c.mode = ATT_TPM_MODE_AIKCERT;
-    static const char jwk[] = "{\"e\":\"AQAB\",\"kty\":\"RSA\",\"n\":\"xyz\"}";
-    uint8_t nonce[32], zero = 0;
-    att__hash_ctx *h;
-    assert_int_equal(att__hash_new(ATT_HASH_SHA256, &h), ATT_OK);
-    att__hash_update(h, jwk, strlen(jwk));
-    att__hash_update(h, &zero, 1);
-    att__hash_update(h, c.challenge, ATT_TPM_CHALLENGE_LEN);
-    att__hash_final(h, nonce);
-    att__hash_free(h);
-    uint8_t att[512], sig[512];
+    soft_request sr;
+    soft_request_init(&sr, &t, &c);
     size_t al, sl;
-    soft_quote(&t, nonce, att, &al, sig, &sl);
-    att__tpm_pcr_value vals[24];
-    for (int i = 0; i < 24; i++)
-        vals[i] = (att__tpm_pcr_value){
-            .alg = 0x000b, .index = (unsigned)i, .digest = t.pcrs[i], .len = 32};
-    att__tpm_request r;
-    memset(&r, 0, sizeof(r));
-    r.jwk_text = jwk;
-    r.quote_hash_alg = 0x000b;
-    r.challenge = c.challenge;
-    r.challenge_len = ATT_TPM_CHALLENGE_LEN;
-    r.quote = att, r.quote_len = al, r.signature = sig, r.signature_len = sl;
-    r.aik_pub = t.pub, r.aik_pub_len = t.pub_len;
+    att__tpm_request r = sr.r;
     r.aik_cert = der, r.aik_cert_len = (size_t)dl;
-    r.pcrs = vals, r.n_pcrs = 24;
 
     /* verified, then kept under SHA-256(certificate || SHA-256(AK public)) */
     att__tpm_quoted q;
@@ -531,6 +525,7 @@ static void aik_certificate_verdict_cache(void **state)
     assert_string_equal(q.binding, "aik_cert");
     uint8_t akh[32], key[32];
     att__hash(ATT_HASH_SHA256, t.pub, t.pub_len, akh);
+    att__hash_ctx *h;
     assert_int_equal(att__hash_new(ATT_HASH_SHA256, &h), ATT_OK);
     att__hash_update(h, der, (size_t)dl);
     att__hash_update(h, akh, 32);
@@ -547,7 +542,7 @@ static void aik_certificate_verdict_cache(void **state)
     assert_non_null(strstr(d.message, "require_valid_aik_cert"));
 
     /* another TPM's AK with this certificate: a foreign AK, cached verdict or not */
-    soft_quote(&other, nonce, att, &al, sig, &sl);
+    soft_quote(&other, sr.nonce, sr.att, &al, sr.sig, &sl);
     r.quote_len = al, r.signature_len = sl;
     r.aik_pub = other.pub, r.aik_pub_len = other.pub_len;
     att_diag_clear(&d);
